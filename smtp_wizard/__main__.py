@@ -1,0 +1,7 @@
+"""`python -m smtp_wizard` runs the same entry point as the `smtp-wizard` script."""
+
+import sys
+
+from smtp_wizard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,425 @@
+"""The `smtp-wizard` command line.
+
+Parsing and dispatch only: each sub-command calls into the core and prints. Textual is
+imported only when the wizard itself starts, so `--help`, `export`, `providers` and the
+checks start fast and run where no terminal UI could.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from smtp_wizard import __version__, validate
+from smtp_wizard.errors import UsageError, WizardError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+CHECKING_COMMANDS = ("check", "discover", "dns", "send-test")
+NOT_BUILT = "is not built yet in this version of smtp-wizard"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error honours `--json`: stdout gets only the JSON document."""
+
+    json_output = False
+
+    def error(self, message: str) -> NoReturn:
+        if Parser.json_output:
+            emit_json_error(f"{self.prog}: {message}")
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def emit_json_error(message: str) -> NoReturn:
+    print(json.dumps({"ok": False, "error": message, "checks": []}))
+    print(f"smtp-wizard: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def _typed(rule: Callable[[Any], Any], what: str) -> Callable[[str], Any]:
+    """An argparse `type=` from one of the validate rules; its message becomes the error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return rule(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{what} {exc}") from None
+
+    convert.__name__ = what
+    return convert
+
+
+def _host(text: str) -> str:
+    return validate.host(text)[0]
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise ValueError(f"{text} is out of range; give seconds from 0.1 to 600")
+    return value
+
+
+def _nameserver(text: str) -> str:
+    import ipaddress
+
+    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    if text.startswith("["):
+        host, _, port = text[1:].partition("]")
+        port = port.lstrip(":")
+    try:
+        ipaddress.ip_address(host or text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not IP[:PORT] (e.g. 127.0.0.1:5353)") from None
+    if port:
+        validate.port(port)
+    return text
+
+
+def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
+    """The flags every checking command accepts (DESIGN.md, "Commands")."""
+    group = parser.add_argument_group("config")
+    group.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="config file (default ./smtp-wizard.toml)",
+    )
+    group.add_argument("--profile", metavar="NAME", help="profile in the config file")
+    group = parser.add_argument_group("server (override the config)")
+    if server:
+        group.add_argument("--host", type=_typed(_host, "--host"), help="SMTP server host name")
+    group.add_argument("--port", type=_typed(validate.port, "--port"), help="SMTP port (1-65535)")
+    group.add_argument(
+        "--security",
+        type=_typed(validate.security, "--security"),
+        metavar="{starttls,ssl,none}",
+        help="starttls (587), ssl = implicit TLS from the first byte (465), none",
+    )
+    group.add_argument("--username", type=_typed(validate.no_control, "--username"))
+    secret = group.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (never give it as a flag)",
+    )
+    secret.add_argument(
+        "--password-env",
+        metavar="VAR",
+        type=_typed(validate.env_name, "--password-env"),
+        help="read the password from environment variable VAR",
+    )
+    group.add_argument(
+        "--from",
+        dest="from_address",
+        metavar="ADDR",
+        type=_typed(validate.email_address, "--from"),
+        help="sender address",
+    )
+    group = parser.add_argument_group("DNS")
+    group.add_argument(
+        "--domain",
+        type=_typed(validate.hostname, "--domain"),
+        help="sending domain for SPF, DKIM and DMARC",
+    )
+    group.add_argument(
+        "--dkim-selector",
+        action="append",
+        default=[],
+        metavar="SEL",
+        type=_typed(validate.dkim_selector, "--dkim-selector"),
+        help="DKIM selector to check (repeatable)",
+    )
+    group.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        type=_typed(_nameserver, "--nameserver"),
+        help="send DNS queries here instead of the system resolver (repeatable)",
+    )
+    group = parser.add_argument_group("probe")
+    group.add_argument("--cafile", type=Path, metavar="PEM", help="extra trusted CA certificate(s)")
+    group.add_argument(
+        "--timeout",
+        type=_typed(_timeout, "--timeout"),
+        default=10.0,
+        metavar="SECONDS",
+        help="deadline of one whole probe (default 10)",
+    )
+    group.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    group.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="show the SMTP transcript (AUTH payloads redacted)",
+    )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="smtp-wizard",
+        description="Get an application's outgoing email configured right: SMTP host, port, "
+        "TLS, login, SPF/DKIM/DMARC, checked live; the secret kept in the OS keyring. "
+        "Without a command, starts the wizard.",
+    )
+    parser.add_argument("--version", action="version", version=f"smtp-wizard {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="config file for the wizard (default ./smtp-wizard.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    check = sub.add_parser(
+        "check",
+        help="run every live check of the saved config (or of flags)",
+        description="Run every live check of a profile, non-interactively. "
+        "Exit 0: nothing failed; 1: a check failed; 2: bad usage or config.",
+    )
+    _add_common(check)
+    check.add_argument(
+        "--send-to",
+        metavar="ADDR",
+        type=_typed(validate.email_address, "--send-to"),
+        help="also send a test message to ADDR (smtp.send)",
+    )
+    check.add_argument(
+        "--allow-plaintext-auth",
+        action="store_true",
+        help="with --security none: send the credentials without TLS anyway",
+    )
+    check.set_defaults(handler=cmd_not_built)
+
+    discover = sub.add_parser(
+        "discover",
+        help="probe ports 587, 465, 2525 and 25 at once",
+        description="Probe which ports and TLS modes a server offers, "
+        "all at once, and recommend one.",
+    )
+    discover.add_argument("target_host", metavar="HOST", type=_typed(_host, "HOST"))
+    _add_common(discover, server=False)
+    discover.set_defaults(handler=cmd_not_built)
+
+    dns = sub.add_parser(
+        "dns",
+        help="SPF, DKIM, DMARC and MX report, and the records to add",
+        description="Check a domain's SPF, DKIM, DMARC and MX records and "
+        "print exactly what to publish.",
+    )
+    dns.add_argument("target_domain", metavar="DOMAIN", type=_typed(validate.hostname, "DOMAIN"))
+    dns.add_argument(
+        "--provider", metavar="P", help="provider preset (see `smtp-wizard providers`)"
+    )
+    dns.add_argument("--ip", metavar="ADDR", help="evaluate SPF for this sending IP address")
+    _add_common(dns)
+    dns.set_defaults(handler=cmd_not_built)
+
+    send = sub.add_parser(
+        "send-test",
+        help="send a test message (same as check --send-to)",
+        description="Send a test message through the profile's server.",
+    )
+    send.add_argument(
+        "--to",
+        dest="send_to",
+        required=True,
+        metavar="ADDR",
+        type=_typed(validate.email_address, "--to"),
+    )
+    _add_common(send)
+    send.add_argument(
+        "--allow-plaintext-auth",
+        action="store_true",
+        help="with --security none: send the credentials without TLS anyway",
+    )
+    send.set_defaults(handler=cmd_not_built)
+
+    from smtp_wizard.export import FORMATS  # no Textual, no network: cheap
+
+    export = sub.add_parser(
+        "export",
+        help="write the app's settings (.env or a framework's)",
+        description="Write the profile's settings for the app, with the "
+        "password read from the keyring (or its environment variable). "
+        "An existing .env keeps every line that smtp-wizard does not own.",
+    )
+    export.add_argument("--config", type=Path, default=None, metavar="PATH")
+    export.add_argument("--profile", metavar="NAME")
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="env",
+        help="env (SMTP_*), or a framework's own names (default env)",
+    )
+    export.add_argument(
+        "--output",
+        metavar="PATH",
+        help="file to write or merge into (default .env); - prints to stdout",
+    )
+    export.add_argument(
+        "--reveal",
+        action="store_true",
+        help="with --output -: print the password too (otherwise masked)",
+    )
+    export.set_defaults(handler=cmd_export)
+
+    providers = sub.add_parser(
+        "providers",
+        help="list provider presets",
+        description="List the provider presets: hosts, ports, username "
+        "conventions, what the password is.",
+    )
+    providers.add_argument("provider_id", nargs="?", metavar="ID", help="show only this preset")
+    providers.add_argument("--json", action="store_true", help="print JSON")
+    providers.set_defaults(handler=cmd_providers)
+
+    config = sub.add_parser(
+        "config", help="show the saved config", description="Inspect the config file."
+    )
+    config_sub = config.add_subparsers(
+        dest="config_command", metavar="ACTION", parser_class=Parser, required=True
+    )
+    show = config_sub.add_parser(
+        "show",
+        help="print the config (password location, never value)",
+        description="Print the config with the password redacted: "
+        "where it lives, never what it is.",
+    )
+    show.add_argument("--config", type=Path, default=None, metavar="PATH")
+    show.add_argument("--profile", metavar="NAME", help="only this profile")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=cmd_config_show)
+
+    parser.set_defaults(handler=cmd_wizard)
+    return parser
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    from smtp_wizard.config import DEFAULT_PATH
+
+    return args.config if args.config is not None else DEFAULT_PATH
+
+
+def cmd_not_built(args: argparse.Namespace) -> int:
+    raise UsageError(
+        f"`smtp-wizard {args.command}` {NOT_BUILT}.",
+        "It is planned; `smtp-wizard --help` lists what works today.",
+    )
+
+
+def cmd_wizard(args: argparse.Namespace) -> int:
+    raise UsageError(
+        f"The interactive wizard {NOT_BUILT}.",
+        "Today: `smtp-wizard providers`, `smtp-wizard export` and `smtp-wizard config show`.",
+    )
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from smtp_wizard import providers
+
+    presets = providers.load_providers()
+    if args.provider_id:
+        chosen = providers.get_provider(args.provider_id)
+        presets = {chosen.id: chosen}
+    if args.json:
+        print(json.dumps(providers.providers_as_json(presets.values()), indent=2))
+    else:
+        print(providers.render_providers_text(presets.values()))
+    return EXIT_OK
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+
+    cfg = configuration.load(_config_path(args))
+    names = [cfg.profile(args.profile).name] if args.profile else list(cfg.profiles)
+    if args.json:
+        document = cfg.to_toml()
+        document["profiles"] = {n: document["profiles"][n] for n in names}
+        print(json.dumps({"path": str(cfg.path), **document}, indent=2))
+        return EXIT_OK
+    print(f"# {cfg.path}  (id {cfg.id}, default profile {cfg.default_profile!r})")
+    for name in names:
+        profile = cfg.profiles[name]
+        print(f"\n[profiles.{name}]")
+        for key, value in profile.to_toml().items():
+            if key == "password":
+                value = f"<in the {profile.password.describe()}>" if profile.password else ""
+            print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    for warning in cfg.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+    from smtp_wizard import export
+    from smtp_wizard.secret_store import resolve_password
+
+    cfg = configuration.load(_config_path(args))
+    profile = cfg.profile(args.profile)
+    password = resolve_password(profile.password, profile.name)
+    rendered = export.render(args.format, profile, password)
+    if args.output == "-":
+        sys.stdout.write(export.format_dotenv(rendered, reveal=args.reveal))
+        return EXIT_OK
+    if args.reveal:
+        raise UsageError("--reveal only applies to --output - (a file always holds the password).")
+    target = Path(args.output) if args.output else export.default_output(args.format)
+    export.write_dotenv(target, rendered)
+    print(
+        f"Wrote {args.format} settings of profile {profile.name!r} to {target} (mode 0600).",
+        file=sys.stderr,
+    )
+    if rendered.snippet:
+        print("\nTo read them in your app:\n\n" + rendered.snippet, file=sys.stderr)
+    return EXIT_OK
+
+
+def report_error(error: WizardError, stream: TextIO) -> None:
+    print(f"smtp-wizard: {error.message}", file=stream)
+    if error.hint:
+        for line in error.hint.splitlines():
+            print(f"  {line}", file=stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    Parser.json_output = "--json" in argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except WizardError as error:
+        if getattr(args, "json", False) and args.command in (*CHECKING_COMMANDS, "providers"):
+            print(json.dumps({"ok": False, "error": str(error), "checks": []}))
+        report_error(error, sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("smtp-wizard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # stdout went away (e.g. `| head`); nothing more can be said there.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("SMTP_WIZARD_DEBUG"):
+            raise
+        print(
+            f"smtp-wizard: internal error ({type(exc).__name__}). This is a bug; rerun with "
+            "SMTP_WIZARD_DEBUG=1 to see where, and report it.",
+            file=sys.stderr,
+        )
+        return 70
