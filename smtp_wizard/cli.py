@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 
 from smtp_wizard import __version__, validate
 from smtp_wizard.errors import UsageError, WizardError
+from smtp_wizard.secret import Secret
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CHECKING_COMMANDS = ("check", "discover", "dns", "send-test")
@@ -24,11 +25,29 @@ NOT_BUILT = "is not built yet in this version of smtp-wizard"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error honours `--json`: stdout gets only the JSON document."""
+    """argparse, but a usage error honours `--json`: stdout gets only the JSON document.
+
+    Abbreviated flags are off: `--pass` must not quietly mean `--password-stdin`.
+    """
 
     json_output = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # Echo the unknown options, never the words after them: `--pasword hunter2`
+            # would otherwise print the password to a terminal or a CI log.
+            words = message.removeprefix(prefix).split()
+            options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+            message = (
+                f"unrecognized option(s): {' '.join(options)} (values not shown)"
+                if options
+                else f"{len(words)} unexpected argument(s) (not shown)"
+            )
         if Parser.json_output:
             emit_json_error(f"{self.prog}: {message}")
         self.print_usage(sys.stderr)
@@ -84,6 +103,16 @@ def _nameserver(text: str) -> str:
     return text
 
 
+class _RefusePassword(argparse.Action):
+    """`--password VALUE` is refused: a flag value shows in `ps` and in shell history."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        parser.error(
+            "a password is never given as a flag (it would show in `ps` and shell history); "
+            "use --password-stdin or --password-env VAR"
+        )
+
+
 def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
     """The flags every checking command accepts (DESIGN.md, "Commands")."""
     group = parser.add_argument_group("config")
@@ -106,6 +135,7 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
         help="starttls (587), ssl = implicit TLS from the first byte (465), none",
     )
     group.add_argument("--username", type=_typed(validate.no_control, "--username"))
+    group.add_argument("--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS)
     secret = group.add_mutually_exclusive_group()
     secret.add_argument(
         "--password-stdin",
@@ -302,6 +332,20 @@ def build_parser() -> Parser:
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=cmd_config_show)
 
+    set_password = config_sub.add_parser(
+        "set-password",
+        help="store a profile's password in the OS keyring",
+        description="Store the password of a profile in the OS keyring and point the profile "
+        "at it. The password is read from standard input (one line) or typed at a hidden "
+        "prompt; it is never a command-line argument.",
+    )
+    set_password.add_argument("--config", type=Path, default=None, metavar="PATH")
+    set_password.add_argument("--profile", metavar="NAME", help="default: the default profile")
+    set_password.add_argument(
+        "--password-stdin", action="store_true", help="read it from standard input"
+    )
+    set_password.set_defaults(handler=cmd_config_set_password)
+
     parser.set_defaults(handler=cmd_wizard)
     return parser
 
@@ -336,7 +380,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(providers.providers_as_json(presets.values()), indent=2))
     else:
-        print(providers.render_providers_text(presets.values()))
+        print(providers.render_providers_text(presets.values(), full=bool(args.provider_id)))
     return EXIT_OK
 
 
@@ -360,6 +404,42 @@ def cmd_config_show(args: argparse.Namespace) -> int:
             print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     for warning in cfg.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def read_password(from_stdin: bool) -> Secret:
+    """One password from stdin (one trailing newline dropped) or from a hidden prompt."""
+    if from_stdin or not sys.stdin.isatty():
+        value = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        import getpass
+
+        value = getpass.getpass("Password (hidden): ")
+        if getpass.getpass("Again, to be sure: ") != value:
+            raise UsageError("The two passwords differ; nothing was stored.")
+    if not value:
+        raise UsageError("The password is empty; nothing was stored.")
+    if "\n" in value or "\r" in value:
+        raise UsageError("A password cannot hold a line break; nothing was stored.")
+    return Secret(value)
+
+
+def cmd_config_set_password(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+    from smtp_wizard.secret_store import SecretStore
+
+    cfg = configuration.load(_config_path(args))
+    profile = cfg.profile(args.profile)
+    secret = read_password(args.password_stdin)
+    ref = cfg.keyring_ref(profile.name)
+    SecretStore(ref.service).set(ref.key, secret)
+    if profile.password != ref:
+        profile.password = ref
+        configuration.save(cfg)
+    print(
+        f"Stored the password of profile {profile.name!r} in the {ref.describe()}.",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

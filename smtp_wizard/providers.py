@@ -499,18 +499,37 @@ def _hosts_line(provider: Provider) -> tuple[str, str]:
 
 
 def render_providers_text(
-    providers: Iterable[Provider] | Mapping[str, Provider], width: int = 100
+    providers: Iterable[Provider] | Mapping[str, Provider], width: int = 100, *, full: bool = False
 ) -> str:
-    """A compact terminal listing: one block per provider, long host lists wrapped."""
+    """A terminal listing: one block per provider, long host lists wrapped.
+
+    The compact form answers "which host, port and username"; `full` (one preset asked for
+    by id) adds what the password is, SPF and DKIM conventions, the notes users trip on and
+    the documentation link.
+    """
     blocks: list[str] = []
     for provider in _as_list(providers):
-        ports = ", ".join(f"{p.port} {p.security}" for p in provider.ports)
+        ports = ", ".join(
+            f"{p.port} {p.security}" + (f" ({p.note})" if full and p.note else "")
+            for p in provider.ports
+        )
         rows = [
             _hosts_line(provider),
             ("ports", ports or "(you provide it)"),
             ("username", provider.username or provider.username_hint),
             ("password", provider.password_kind),
         ]
+        if full:
+            if provider.username and provider.username_hint:
+                rows.append(("", provider.username_hint))
+            rows.append(("", provider.password_hint))
+            rows.append(("spf", provider.spf_include))
+            selectors = ", ".join(provider.dkim_selectors)
+            rows.append(("dkim", f"selectors {selectors}" if selectors else provider.dkim_hint))
+            if selectors:
+                rows.append(("", provider.dkim_hint))
+            rows.extend(("note", note) for note in provider.notes)
+            rows.append(("docs", provider.docs))
         lines = [f"{provider.id}  {provider.name}"]
         for label, value in rows:
             lines.extend(_wrap(label, value, width))

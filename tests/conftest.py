@@ -75,7 +75,7 @@ _SESSION_ERRORS: list[str] = []
 @pytest.fixture
 def secret_service(
     _secret_service_session: SecretServiceSession | None, monkeypatch: pytest.MonkeyPatch
-) -> SecretServiceSession:
+) -> Iterator[SecretServiceSession]:
     """The real Secret Service: gnome-keyring-daemon, unlocked, in a private D-Bus session.
 
     keyring is pointed at it for the test (and for subprocesses, through the environment).
@@ -88,4 +88,5 @@ def secret_service(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", SECRET_SERVICE_BACKEND)
     keyring.core.set_keyring(SecretService.Keyring())
-    return session
+    yield session
+    session.clear()  # the daemon is shared by the session: no secret outlives its test

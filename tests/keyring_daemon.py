@@ -32,6 +32,19 @@ class SecretServiceSession:
             "XDG_DATA_HOME": str(self.home / ".local" / "share"),
         }
 
+    def clear(self) -> None:
+        """Delete every item of the default collection."""
+        import secretstorage
+
+        saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.bus_address
+        try:
+            with secretstorage.dbus_init() as connection:
+                for item in secretstorage.get_default_collection(connection).get_all_items():
+                    item.delete()
+        finally:
+            _restore_bus(saved)
+
     def stop(self) -> None:
         for pid in reversed(self.pids):
             try:
@@ -122,9 +135,13 @@ def _wait_for_service(session: SecretServiceSession, timeout: float) -> None:
                 last_error = exc
                 time.sleep(0.1)
     finally:
-        if saved is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+        _restore_bus(saved)
     session.stop()
     raise RuntimeError(f"the Secret Service did not become ready: {last_error}")
+
+
+def _restore_bus(saved: str | None) -> None:
+    if saved is None:
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    else:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
