@@ -364,6 +364,11 @@ def cmd_not_built(args: argparse.Namespace) -> int:
 
 
 def cmd_wizard(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+
+    path = _config_path(args)
+    if path.exists():
+        configuration.load(path)  # a corrupt file is reported (exit 2) before anything else
     raise UsageError(
         f"The interactive wizard {NOT_BUILT}.",
         "Today: `smtp-wizard providers`, `smtp-wizard export` and `smtp-wizard config show`.",

@@ -161,7 +161,12 @@ def test_a_corrupt_config_exits_2_naming_line_column_and_backup() -> None:
         path.read_text(encoding="utf-8").replace("port = 587", "port = = 587"), encoding="utf-8"
     )
     before = path.read_bytes()
-    for argv in (["config", "show"], ["export"], ["config", "set-password", "--password-stdin"]):
+    for argv in (
+        [],
+        ["config", "show"],
+        ["export"],
+        ["config", "set-password", "--password-stdin"],
+    ):
         result = run(*argv, stdin="x\n")
         assert_clean_failure(result)
         assert "line 7, column 8" in result.stderr
@@ -278,6 +283,9 @@ def test_providers_lists_presets_as_text_and_json() -> None:
     document = json.loads(run("providers", "--json").stdout)
     ids = {entry["id"] for entry in document}
     assert {"zeptomail", "sendgrid", "ses", "custom"} <= ids
+    detail = run("providers", "brevo").stdout
+    assert "https://" in detail
+    assert "not the API key" in detail
     unknown = run("providers", "sendgird")
     assert_clean_failure(unknown)
     assert "sendgrid" in unknown.stderr
