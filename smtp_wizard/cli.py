@@ -113,17 +113,20 @@ class _RefusePassword(argparse.Action):
         )
 
 
-def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
-    """The flags every checking command accepts (DESIGN.md, "Commands")."""
-    group = parser.add_argument_group("config")
-    group.add_argument(
+def _add_config_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
         "--config",
         type=Path,
         default=None,
         metavar="PATH",
         help="config file (default ./smtp-wizard.toml)",
     )
-    group.add_argument("--profile", metavar="NAME", help="profile in the config file")
+    parser.add_argument("--profile", metavar="NAME", help="profile (default: the file's default)")
+
+
+def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
+    """The flags every checking command accepts (DESIGN.md, "Commands")."""
+    _add_config_flags(parser.add_argument_group("config"))
     group = parser.add_argument_group("server (override the config)")
     if server:
         group.add_argument("--host", type=_typed(_host, "--host"), help="SMTP server host name")
@@ -285,8 +288,7 @@ def build_parser() -> Parser:
         "password read from the keyring (or its environment variable). "
         "An existing .env keeps every line that smtp-wizard does not own.",
     )
-    export.add_argument("--config", type=Path, default=None, metavar="PATH")
-    export.add_argument("--profile", metavar="NAME")
+    _add_config_flags(export)
     export.add_argument(
         "--format",
         choices=FORMATS,
@@ -327,8 +329,7 @@ def build_parser() -> Parser:
         description="Print the config with the password redacted: "
         "where it lives, never what it is.",
     )
-    show.add_argument("--config", type=Path, default=None, metavar="PATH")
-    show.add_argument("--profile", metavar="NAME", help="only this profile")
+    _add_config_flags(show)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=cmd_config_show)
 
@@ -339,8 +340,7 @@ def build_parser() -> Parser:
         "at it. The password is read from standard input (one line) or typed at a hidden "
         "prompt; it is never a command-line argument.",
     )
-    set_password.add_argument("--config", type=Path, default=None, metavar="PATH")
-    set_password.add_argument("--profile", metavar="NAME", help="default: the default profile")
+    _add_config_flags(set_password)
     set_password.add_argument(
         "--password-stdin", action="store_true", help="read it from standard input"
     )
