@@ -17,6 +17,8 @@ from keyring.backends import SecretService, fail
 
 from tests.keyring_daemon import SecretServiceSession, start_secret_service
 
+pytest_plugins = ["tests.smtp_fixtures"]
+
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
 

@@ -1,0 +1,1 @@
+"""Live checks: async, cancellable, bounded by a deadline; each yields a CheckResult."""

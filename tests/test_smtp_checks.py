@@ -1,0 +1,488 @@
+"""The SMTP checks against real servers on 127.0.0.1: verdicts, security rules, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smtp_wizard.checks.model import CheckResult, Status
+from smtp_wizard.checks.smtp import SmtpSettings, Transcript, prepare, smtp_checks
+from smtp_wizard.errors import UsageError
+from smtp_wizard.providers import get_provider
+from smtp_wizard.secret import Secret
+from tests import smtp_servers as servers
+from tests.smtp_servers import PASSWORD, USERNAME, RunningServer
+
+
+async def loopback(host: str) -> list[str]:
+    """The host's address, for tests whose subject is not DNS (localhost never is)."""
+    return ["127.0.0.1"]
+
+
+@dataclass
+class Outcome:
+    results: dict[str, CheckResult]
+    order: list[str]
+    transcript: Transcript
+    seconds: float
+
+    def __getitem__(self, check_id: str) -> CheckResult:
+        return self.results[check_id]
+
+    def status(self, check_id: str) -> Status:
+        return self.results[check_id].status
+
+
+def probe(
+    server: RunningServer | int,
+    security: str,
+    *,
+    cafile: Any = None,
+    timeout: float = 5.0,
+    resolve: Callable[[str], Any] = loopback,
+    **overrides: Any,
+) -> Outcome:
+    port = server if isinstance(server, int) else server.port
+    options: dict[str, Any] = {
+        "host": "localhost",
+        "port": port,
+        "security": security,
+        "username": USERNAME,
+        "password": Secret(PASSWORD),
+        "cafile": cafile,
+        "timeout": timeout,
+        "from_address": "app@example.test",
+    }
+    options.update(overrides)
+    settings_ = prepare(SmtpSettings(**options))
+    transcript = Transcript()
+
+    async def run() -> list[CheckResult]:
+        return [r async for r in smtp_checks(settings_, resolve, transcript)]
+
+    started = time.monotonic()
+    results = asyncio.run(run())
+    return Outcome(
+        {r.id: r for r in results},
+        [r.id for r in results],
+        transcript,
+        time.monotonic() - started,
+    )
+
+
+def assert_every_check_reported(outcome: Outcome) -> None:
+    assert sorted(outcome.order) == sorted(
+        [
+            "dns.host",
+            "smtp.connect",
+            "smtp.greeting",
+            "smtp.ehlo",
+            "smtp.tls",
+            "tls.version",
+            "tls.certificate",
+            "smtp.auth_mechanisms",
+            "smtp.auth",
+            "smtp.send",
+        ]
+    )
+
+
+# -- the good paths ----------------------------------------------------------------------------
+
+
+def test_starttls_with_auth_passes_every_check_and_logs_in_inside_tls(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(server, "starttls", cafile=certs.cafile)
+    assert_every_check_reported(outcome)
+    for check_id in (
+        "dns.host",
+        "smtp.connect",
+        "smtp.greeting",
+        "smtp.ehlo",
+        "smtp.tls",
+        "tls.version",
+        "tls.certificate",
+        "smtp.auth_mechanisms",
+        "smtp.auth",
+    ):
+        assert outcome.status(check_id) is Status.PASS, outcome[check_id]
+    assert outcome.status("smtp.send") is Status.SKIP
+    assert "STARTTLS completed" in outcome["smtp.tls"].summary
+    assert server.received.auth_in_clear() == []
+    assert [v for v, _, tls in server.received.commands if v == "AUTH"] == ["AUTH"]
+
+
+def test_implicit_tls_passes_and_describes_the_handshake(smtpd, certs) -> None:
+    server = smtpd(implicit_tls=certs.good())
+    outcome = probe(server, "ssl", cafile=certs.cafile)
+    assert outcome.status("smtp.tls") is Status.PASS
+    assert "TLS from the first byte" in outcome["smtp.tls"].summary
+    assert outcome.status("smtp.auth") is Status.PASS
+    assert outcome.order.index("smtp.tls") < outcome.order.index("smtp.greeting")
+
+
+def test_results_arrive_one_by_one_in_conversation_order(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(server, "starttls", cafile=certs.cafile)
+    assert outcome.order[:4] == ["dns.host", "smtp.connect", "smtp.greeting", "smtp.ehlo"]
+
+
+def test_a_test_message_is_well_formed_and_says_who_sent_it(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(
+        server, "starttls", cafile=certs.cafile, send_to="dev@example.test", from_name="Example App"
+    )
+    assert outcome.status("smtp.send") is Status.PASS, outcome["smtp.send"]
+    [(sender, recipients, raw)] = server.received.messages
+    assert sender == "app@example.test"
+    assert recipients == ["dev@example.test"]
+    message = message_from_bytes(raw)
+    for header in ("Date", "Message-ID", "From", "To", "Subject"):
+        assert message[header], header
+    assert message["From"] == "Example App <app@example.test>"
+    assert "smtp-wizard" in message.get_payload()
+
+
+def test_the_certificate_verdict_names_host_and_expiry(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    result = probe(server, "starttls", cafile=certs.cafile)["tls.certificate"]
+    assert "names localhost" in result.summary
+    assert "valid until" in result.summary
+
+
+def test_a_certificate_expiring_within_21_days_warns_with_the_date(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.expiring_soon(days=10))
+    result = probe(server, "starttls", cafile=certs.cafile)["tls.certificate"]
+    assert result.status is Status.WARN
+    assert "expires in" in result.summary and "20" in result.summary
+
+
+# -- TLS refusals -----------------------------------------------------------------------------
+
+
+CERTIFICATE_CASES = [
+    ("expired", "has expired"),
+    ("not_yet_valid", "not yet valid"),
+    ("wrong_host", "does not name this host"),
+    ("self_signed", "self-signed"),
+    ("unknown_ca", "unknown certificate authority"),
+]
+
+
+@pytest.mark.parametrize(("kind", "named"), CERTIFICATE_CASES)
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_each_bad_certificate_is_named_as_such(smtpd, certs, kind, named, security) -> None:
+    context = getattr(certs, kind)()
+    server = smtpd(starttls=context) if security == "starttls" else smtpd(implicit_tls=context)
+    outcome = probe(server, security, cafile=certs.cafile)
+    assert outcome.status("tls.certificate") is Status.FAIL
+    assert named in outcome["tls.certificate"].summary
+    assert outcome.status("smtp.auth") is Status.SKIP
+    assert server.received.verbs().count("AUTH") == 0
+
+
+def test_without_cafile_a_private_ca_is_not_trusted(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(server, "starttls")
+    assert outcome.status("tls.certificate") is Status.FAIL
+    assert "--cafile" in outcome["tls.certificate"].advice
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_a_server_with_only_tls_below_1_2_fails_tls_version(smtpd, certs, security) -> None:
+    context = certs.old_tls_only()
+    if context is None:
+        pytest.skip("this OpenSSL cannot serve TLS 1.0/1.1 at all")
+    server = smtpd(starttls=context) if security == "starttls" else smtpd(implicit_tls=context)
+    outcome = probe(server, security, cafile=certs.cafile)
+    assert outcome.status("tls.version") is Status.FAIL
+    assert "TLSv1.1" in outcome["tls.version"].summary
+    assert "below 1.2" in outcome["smtp.tls"].summary
+    assert server.received.verbs().count("AUTH") == 0
+
+
+def test_starttls_answered_454_fails_smtp_tls_without_fallback(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), starttls_reply="454 4.7.0 TLS not available")
+    outcome = probe(server, "starttls", cafile=certs.cafile)
+    assert outcome.status("smtp.tls") is Status.FAIL
+    assert "refused STARTTLS (454 4.7.0)" in outcome["smtp.tls"].summary
+    assert outcome.status("smtp.auth") is Status.SKIP
+    assert "AUTH" not in server.received.verbs()
+
+
+# -- plaintext and AUTH -----------------------------------------------------------------------
+
+
+def test_starttls_missing_fails_and_no_auth_is_sent_in_clear(smtpd) -> None:
+    server = smtpd(auth_require_tls=False)  # offers AUTH on a plain connection, no STARTTLS
+    outcome = probe(server, "starttls")
+    assert outcome.status("smtp.tls") is Status.FAIL
+    assert "does not offer STARTTLS" in outcome["smtp.tls"].summary
+    assert outcome.status("smtp.auth") is Status.SKIP
+    assert "AUTH" not in server.received.verbs()
+
+
+def test_security_none_refuses_credentials_without_the_explicit_flag(smtpd) -> None:
+    server = smtpd(auth_require_tls=False)
+    outcome = probe(server, "none")
+    assert outcome.status("smtp.tls") is Status.WARN
+    assert outcome.status("smtp.auth") is Status.FAIL
+    assert "without TLS" in outcome["smtp.auth"].summary
+    assert "AUTH" not in server.received.verbs()
+
+
+def test_plaintext_auth_only_with_the_flag_and_then_with_a_warning(smtpd) -> None:
+    server = smtpd(auth_require_tls=False)
+    outcome = probe(server, "none", allow_plaintext_auth=True)
+    assert outcome.status("smtp.auth") is Status.WARN
+    assert "WITHOUT TLS" in outcome["smtp.auth"].summary
+    assert server.received.auth_in_clear() != []
+
+
+def test_wrong_password_is_explained_as_535(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), password="the-right-one")
+    outcome = probe(server, "starttls", cafile=certs.cafile, send_to="dev@example.test")
+    result = outcome["smtp.auth"]
+    assert result.status is Status.FAIL
+    assert "rejected the credentials (535 5.7.8)" in result.summary
+    assert outcome.status("smtp.send") is Status.SKIP
+    assert PASSWORD not in result.detail + result.summary + result.advice
+
+
+def test_a_known_provider_adds_its_own_advice_to_535(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), password="the-right-one")
+    result = probe(server, "starttls", cafile=certs.cafile, provider=get_provider("sendgrid"))[
+        "smtp.auth"
+    ]
+    assert "apikey" in result.advice
+
+
+def test_no_auth_mechanism_in_common_fails(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), xoauth2_only=True)
+    outcome = probe(server, "starttls", cafile=certs.cafile)
+    assert outcome.status("smtp.auth_mechanisms") is Status.FAIL
+    assert "XOAUTH2" in outcome["smtp.auth_mechanisms"].summary
+    assert outcome.status("smtp.auth") is Status.SKIP
+
+
+def test_auth_login_payloads_are_redacted_in_the_transcript(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), exclude_mechanisms=("PLAIN",))
+    outcome = probe(server, "starttls", cafile=certs.cafile)
+    assert outcome.status("smtp.auth") is Status.PASS
+    text = "\n".join(outcome.transcript.lines)
+    assert "C: AUTH LOGIN <redacted>" in text
+    assert "C: <redacted>" in text
+    import base64
+
+    for secret in (
+        PASSWORD,
+        base64.b64encode(PASSWORD.encode()).decode(),
+        base64.b64encode(USERNAME.encode()).decode(),
+    ):
+        assert secret not in text
+
+
+def test_auth_plain_payload_is_redacted_in_the_transcript(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    text = "\n".join(probe(server, "starttls", cafile=certs.cafile).transcript.lines)
+    assert "C: AUTH PLAIN <redacted>" in text
+    assert "S: 235" in text
+
+
+def test_no_username_skips_the_login(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(server, "starttls", cafile=certs.cafile, username=None, password=None)
+    assert outcome.status("smtp.auth") is Status.SKIP
+    assert "AUTH" not in server.received.verbs()
+
+
+def test_a_missing_password_fails_the_login_with_the_reason(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(
+        server,
+        "starttls",
+        cafile=certs.cafile,
+        password=None,
+        password_problem="The OS keyring is locked.",
+    )
+    assert outcome.status("smtp.auth") is Status.FAIL
+    assert outcome["smtp.auth"].detail == "The OS keyring is locked."
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def test_550_at_rcpt_is_explained(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), rcpt_reply="550 5.1.1 No such user here")
+    result = probe(server, "starttls", cafile=certs.cafile, send_to="nobody@example.test")[
+        "smtp.send"
+    ]
+    assert result.status is Status.FAIL
+    assert "refused the recipient (550)" in result.summary
+    assert "550 5.1.1 No such user here" in result.detail
+
+
+def test_a_refusal_after_data_is_explained(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good(), data_reply="554 5.7.1 Message rejected as spam")
+    result = probe(server, "starttls", cafile=certs.cafile, send_to="dev@example.test")["smtp.send"]
+    assert result.status is Status.FAIL
+    assert "rejected the message (554)" in result.summary
+
+
+# -- greeting faults --------------------------------------------------------------------------
+
+
+def test_a_421_greeting_is_reported_with_the_servers_text(scripted) -> None:
+    outcome = probe(scripted(servers.banner_421), "starttls")
+    result = outcome["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "(421)" in result.summary
+    assert "Service not available" in result.detail
+    assert outcome.status("smtp.ehlo") is Status.SKIP
+
+
+def test_a_554_greeting_is_reported(scripted) -> None:
+    result = probe(scripted(servers.banner_554), "starttls")["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "(554)" in result.summary
+
+
+def test_a_non_smtp_banner_is_recognised(scripted) -> None:
+    result = probe(scripted(servers.ssh_banner), "starttls")["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "not an SMTP server" in result.summary
+    assert "SSH-2.0" in result.detail
+
+
+def test_an_immediate_close_is_reported(scripted) -> None:
+    result = probe(scripted(servers.close_at_once), "starttls")["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "closed the connection without a greeting" in result.summary
+
+
+def test_no_banner_ends_at_the_deadline(scripted) -> None:
+    outcome = probe(scripted(servers.no_banner), "starttls", timeout=2)
+    assert outcome.status("smtp.greeting") is Status.FAIL
+    assert "within the 2 s deadline" in outcome["smtp.greeting"].summary
+    assert 1.9 < outcome.seconds < 3.0
+
+
+def test_one_byte_a_second_ends_at_the_overall_deadline(scripted) -> None:
+    outcome = probe(scripted(servers.one_byte_a_second), "starttls", timeout=3)
+    assert outcome.status("smtp.greeting") is Status.FAIL
+    assert outcome.seconds < 4.0
+
+
+def test_a_refused_port_is_named(unused_port) -> None:
+    outcome = probe(unused_port, "starttls")
+    result = outcome["smtp.connect"]
+    assert result.status is Status.FAIL
+    assert "refused" in result.summary
+    assert "2525" in result.advice
+    assert outcome.status("smtp.greeting") is Status.SKIP
+
+
+# -- wrong TLS mode, both directions ----------------------------------------------------------
+
+
+def test_starttls_against_an_implicit_tls_port_names_ssl(smtpd, certs) -> None:
+    server = smtpd(implicit_tls=certs.good())
+    outcome = probe(server, "starttls", cafile=certs.cafile, timeout=6)
+    result = outcome["smtp.tls"]
+    assert result.status is Status.FAIL
+    assert "expects TLS from the first byte: choose ssl" in result.summary
+    assert outcome.seconds < 6
+    assert "AUTH" not in server.received.verbs()
+
+
+def test_ssl_against_a_starttls_port_names_starttls(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    outcome = probe(server, "ssl", cafile=certs.cafile)
+    result = outcome["smtp.tls"]
+    assert result.status is Status.FAIL
+    assert "speaks plain SMTP first (STARTTLS): choose starttls" in result.summary
+    assert outcome.seconds < 5
+
+
+# -- cancellation -----------------------------------------------------------------------------
+
+
+def test_cancelling_a_probe_leaks_no_task_and_closes_the_connection(scripted) -> None:
+    server = scripted(servers.no_banner)
+    settings_ = prepare(
+        SmtpSettings(host="localhost", port=server.port, security="starttls", timeout=10)
+    )
+
+    async def run() -> set[asyncio.Task[Any]]:
+        async def consume() -> None:
+            async for _ in smtp_checks(settings_, loopback):
+                pass
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(2.5)  # past the wrong-mode grace: a second connection is open too
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.1)
+        return asyncio.all_tasks() - {asyncio.current_task()}
+
+    leftovers = asyncio.run(run())
+    assert leftovers == set()
+    assert server.received.connections >= 1
+
+
+# -- control characters -----------------------------------------------------------------------
+
+CONTROL = st.sampled_from(["\r", "\n", "\r\n", "\x00", "\x1b", "\x7f", "\x85", "\u2028"])
+FIELDS = ("host", "username", "from_address", "send_to", "from_name", "ehlo_name")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(FIELDS),
+    control=CONTROL,
+    prefix=st.text(max_size=8),
+    suffix=st.text(max_size=8),
+)
+def test_control_characters_never_reach_the_server(
+    counting_server, field: str, control: str, prefix: str, suffix: str
+) -> None:
+    base = {
+        "host": "localhost",
+        "username": USERNAME,
+        "from_address": "app@example.test",
+        "send_to": "dev@example.test",
+        "from_name": "App",
+        "ehlo_name": "client.example.test",
+    }
+    base[field] = prefix + control + suffix
+    with pytest.raises(UsageError, match="control character"):
+        prepare(
+            SmtpSettings(
+                port=counting_server.port, security="starttls", password=Secret(PASSWORD), **base
+            )
+        )
+    assert counting_server.received.connections == 0
+
+
+@pytest.fixture
+def counting_server(scripted) -> RunningServer:
+    return scripted(servers.no_banner)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
