@@ -233,7 +233,7 @@ def build_parser() -> Parser:
         action="store_true",
         help="with --security none: send the credentials without TLS anyway",
     )
-    check.set_defaults(handler=cmd_not_built)
+    check.set_defaults(handler=cmd_check)
 
     discover = sub.add_parser(
         "discover",
@@ -243,7 +243,7 @@ def build_parser() -> Parser:
     )
     discover.add_argument("target_host", metavar="HOST", type=_typed(_host, "HOST"))
     _add_common(discover, server=False)
-    discover.set_defaults(handler=cmd_not_built)
+    discover.set_defaults(handler=cmd_discover)
 
     dns = sub.add_parser(
         "dns",
@@ -277,7 +277,7 @@ def build_parser() -> Parser:
         action="store_true",
         help="with --security none: send the credentials without TLS anyway",
     )
-    send.set_defaults(handler=cmd_not_built)
+    send.set_defaults(handler=cmd_check)
 
     from smtp_wizard.export import FORMATS  # no Textual, no network: cheap
 
@@ -410,6 +410,186 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     for warning in cfg.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
+
+
+def _load_optional_config(args: argparse.Namespace) -> Any:
+    """The config named by --config (which must exist), or ./smtp-wizard.toml if present."""
+    from smtp_wizard import config as configuration
+
+    if args.config is not None:
+        return configuration.load(args.config)
+    if configuration.DEFAULT_PATH.exists():
+        return configuration.load(configuration.DEFAULT_PATH)
+    if args.profile:
+        raise UsageError(
+            f"--profile {args.profile} given, but there is no {configuration.DEFAULT_PATH}.",
+            "Point to the config with --config PATH.",
+        )
+    return None
+
+
+def _password_for(args: argparse.Namespace, profile: Any) -> tuple[Secret | None, str]:
+    """The password from a flag's source or the profile's reference; else why there is none.
+
+    An explicit flag that yields nothing is bad usage (exit 2); a profile whose keyring
+    cannot be read is not: the other checks still run and smtp.auth says why.
+    """
+    from smtp_wizard.errors import SecretError
+    from smtp_wizard.secret_store import resolve_password
+
+    if args.password_stdin:
+        return read_password(True), ""
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise UsageError(
+                f"--password-env {args.password_env}: that variable is not set or empty."
+            )
+        return Secret(value), ""
+    if profile is None or profile.password is None:
+        return None, "No password was given (--password-stdin, --password-env VAR) or configured."
+    try:
+        return resolve_password(profile.password, profile.name), ""
+    except SecretError as error:
+        return None, str(error)
+
+
+def _smtp_settings(args: argparse.Namespace, cfg: Any) -> Any:
+    """The probe's settings: flags over the profile over the provider's preset."""
+    from smtp_wizard import providers
+    from smtp_wizard.checks.smtp import SmtpSettings, prepare
+
+    profile = cfg.profile(args.profile) if cfg is not None else None
+
+    def pick(flag: str, key: str | None = None) -> Any:
+        value = getattr(args, flag, None)
+        if value not in (None, [], ""):
+            return value
+        return getattr(profile, key or flag, None) if profile is not None else None
+
+    host = pick("host")
+    if not host:
+        raise UsageError(
+            "No SMTP host to check.",
+            "Pass --host (and --port, --security), or run in a folder with smtp-wizard.toml, "
+            "or point to one with --config.",
+        )
+    preset = providers.get_provider(profile.provider) if profile and profile.provider else None
+    preset = preset or providers.find_by_host(host)
+    security = pick("security")
+    port = pick("port")
+    if port is None:
+        port = {"ssl": 465, "none": 25}.get(security or "", 587)
+    if security is None:
+        security = "ssl" if port in (465, 2465) else "starttls"
+    username = pick("username")
+    password, problem = _password_for(args, profile) if username else (None, "")
+    if args.cafile is not None and not args.cafile.is_file():
+        raise UsageError(f"--cafile {args.cafile}: no such file.", "Give a PEM file of CAs.")
+    return prepare(
+        SmtpSettings(
+            host=host,
+            port=port,
+            security=security,
+            username=username,
+            password=password,
+            password_problem=problem,
+            from_address=pick("from_address"),
+            from_name=profile.from_name if profile is not None else None,
+            send_to=getattr(args, "send_to", None),
+            cafile=args.cafile,
+            timeout=args.timeout,
+            allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
+            provider=preset,
+        )
+    )
+
+
+def _print_warnings(cfg: Any) -> None:
+    for warning in getattr(cfg, "warnings", []) or []:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from smtp_wizard import render
+    from smtp_wizard.checks.dns import make_resolver
+    from smtp_wizard.checks.model import collect, merge
+    from smtp_wizard.checks.smtp import Transcript, smtp_checks
+
+    cfg = _load_optional_config(args)
+    _print_warnings(cfg)
+    settings = _smtp_settings(args, cfg)
+    resolver = make_resolver(args.nameserver, timeout=args.timeout)
+    transcript = Transcript()
+
+    async def run() -> Any:
+        stream = merge([smtp_checks(settings, resolver.addresses, transcript)])
+
+        async def shown() -> Any:
+            async for result in stream:
+                if not args.json:
+                    print(render.result_line(result), flush=True)
+                yield result
+
+        return await collect(shown())
+
+    report = asyncio.run(run())
+    if args.json:
+        document = report.to_json()
+        if args.verbose:
+            document["transcript"] = transcript.lines
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return report.exit_code
+    advice = render.advice_block(report.checks)
+    if advice:
+        print("\n" + advice)
+    if args.verbose:
+        print("\nTranscript:\n" + "\n".join(f"  {line}" for line in transcript.lines))
+    print("\n" + render.summary_line(report))
+    return report.exit_code
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from smtp_wizard import providers
+    from smtp_wizard.checks.discover import discover
+    from smtp_wizard.checks.dns import make_resolver
+
+    if args.cafile is not None and not args.cafile.is_file():
+        raise UsageError(f"--cafile {args.cafile}: no such file.", "Give a PEM file of CAs.")
+    resolver = make_resolver(args.nameserver, timeout=args.timeout)
+    found = asyncio.run(
+        discover(
+            args.target_host,
+            resolve=resolver.addresses,
+            srv=resolver.srv,
+            domain=args.domain,
+            cafile=args.cafile,
+            timeout=args.timeout,
+            provider=providers.find_by_host(args.target_host),
+        )
+    )
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        return found.exit_code
+    print(f"{found.host}: {len(found.ports)} ports probed in {found.elapsed_ms} ms\n")
+    marks = {"ok": "✓"}
+    for port in found.ports:
+        mark = marks.get(port.status, "✗")
+        print(f"{mark} {port.port:>5} {port.security:<9} {port.status:<12} {port.summary}")
+    for service, record in found.srv:
+        print(f"\nSRV {service}: {record.target}:{record.port} (priority {record.priority})")
+    if found.srv_problem:
+        print(f"\nSRV lookup: {found.srv_problem}")
+    if found.recommended is not None:
+        chosen = found.recommended
+        print(f"\nRecommended: port {chosen.port}, security {chosen.security}. {found.reason}")
+    else:
+        print(f"\nNothing to recommend. {found.reason}")
+    return found.exit_code
 
 
 def read_password(from_stdin: bool) -> Secret:

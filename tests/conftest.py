@@ -17,7 +17,7 @@ from keyring.backends import SecretService, fail
 
 from tests.keyring_daemon import SecretServiceSession, start_secret_service
 
-pytest_plugins = ["tests.smtp_fixtures"]
+pytest_plugins = ["tests.smtp_fixtures", "tests.dns_fixtures"]
 
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"

@@ -175,6 +175,8 @@ async def _start_aiosmtpd(
     xoauth2_only: bool,
     password: str,
     exclude_mechanisms: tuple[str, ...],
+    host: str,
+    port: int,
 ) -> asyncio.AbstractServer:
     handler = _Handler(received, rcpt_reply, data_reply)
     cls = _XOAuthOnlySMTP if xoauth2_only else _RecordingSMTP
@@ -198,7 +200,7 @@ async def _start_aiosmtpd(
         smtp.starttls_reply = starttls_reply
         return smtp
 
-    return await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0, ssl=implicit_tls)
+    return await asyncio.get_running_loop().create_server(factory, host, port, ssl=implicit_tls)
 
 
 def start_smtpd(
@@ -214,6 +216,8 @@ def start_smtpd(
     xoauth2_only: bool = False,
     password: str = PASSWORD,
     exclude_mechanisms: tuple[str, ...] = (),
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> RunningServer:
     received = Received()
     server = loop.run(
@@ -229,10 +233,11 @@ def start_smtpd(
             xoauth2_only=xoauth2_only,
             password=password,
             exclude_mechanisms=exclude_mechanisms,
+            host=host,
+            port=port,
         )
     )
-    port = server.sockets[0].getsockname()[1]
-    return RunningServer("127.0.0.1", port, received, server, loop)
+    return RunningServer(host, server.sockets[0].getsockname()[1], received, server, loop)
 
 
 # -- scripted faults --------------------------------------------------------------------------
@@ -240,8 +245,10 @@ def start_smtpd(
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Received], Awaitable[None]]
 
 
-def start_scripted(loop: ServerLoop, script: Script) -> RunningServer:
-    """A TCP server on 127.0.0.1 that runs `script` for each connection."""
+def start_scripted(
+    loop: ServerLoop, script: Script, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """A TCP server on loopback that runs `script` for each connection."""
     received = Received()
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -254,10 +261,10 @@ def start_scripted(loop: ServerLoop, script: Script) -> RunningServer:
             writer.close()
 
     async def start() -> asyncio.AbstractServer:
-        return await asyncio.start_server(client, "127.0.0.1", 0)
+        return await asyncio.start_server(client, host, port)
 
     server = loop.run(start())
-    return RunningServer("127.0.0.1", server.sockets[0].getsockname()[1], received, server, loop)
+    return RunningServer(host, server.sockets[0].getsockname()[1], received, server, loop)
 
 
 async def banner_421(reader, writer, received) -> None:  # type: ignore[no-untyped-def]

@@ -18,12 +18,7 @@ from smtp_wizard.secret_store import SecretStore
 
 PASSWORD = "p@ss w$rd #1 'x' \"y\" \\z é"
 COMMANDS = ("check", "discover", "dns", "send-test", "export", "providers", "config")
-NOT_BUILT = (
-    ["check"],
-    ["discover", "smtp.example.com"],
-    ["dns", "example.com"],
-    ["send-test", "--to", "a@example.com"],
-)
+NOT_BUILT = (["dns", "example.com"],)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
