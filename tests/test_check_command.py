@@ -265,3 +265,26 @@ def test_discover_exits_1_when_nothing_works() -> None:
     document = json.loads(result.stdout)
     assert document["recommended"] is None
     assert {p["status"] for p in document["ports"]} == {"refused"}
+
+
+def test_an_internationalised_host_is_converted_once_for_dns_connection_and_certificate(
+    smtpd, certs, dns
+) -> None:
+    server = smtpd(starttls=certs.server_context("smtp.xn--bcher-kva.test"))
+    result = run(
+        "check",
+        "--host",
+        "smtp.bücher.test",
+        "--port",
+        str(server.port),
+        "--nameserver",
+        dns.nameserver,
+        "--cafile",
+        str(certs.cafile),
+        "--json",
+    )
+    assert result.returncode == 0, result.stdout
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["dns.host"]["summary"].startswith("smtp.xn--bcher-kva.test resolves to")
+    assert checks["tls.certificate"]["status"] == "pass"
+    assert dns.count("smtp.xn--bcher-kva.test") >= 1

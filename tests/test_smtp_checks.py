@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import asyncio.selector_events
 import socket
 import time
 from collections.abc import Callable
@@ -486,3 +487,40 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def blackhole_port():
+    """A port whose listen queue is full: new connections hang, as behind a firewall."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    filler = socket.create_connection(server.getsockname())
+    try:
+        yield server.getsockname()[1]
+    finally:
+        filler.close()
+        server.close()
+
+
+def test_a_connection_that_hangs_is_named_a_timeout_with_alternatives(blackhole_port) -> None:
+    outcome = probe(blackhole_port, "starttls", timeout=2)
+    result = outcome["smtp.connect"]
+    assert result.status is Status.FAIL
+    assert "timed out" in result.summary
+    assert "firewall" in result.advice
+    assert "465" in result.advice and "2525" in result.advice
+    assert outcome.seconds < 3
+
+
+def test_an_unreachable_network_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit test of the table: no loopback address can be unreachable, so the error is made."""
+    import errno
+
+    async def unreachable(self, sock, address):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    monkeypatch.setattr(asyncio.selector_events.BaseSelectorEventLoop, "sock_connect", unreachable)
+    result = probe(1, "starttls")["smtp.connect"]
+    assert result.status is Status.FAIL
+    assert "Network unreachable" in result.summary

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import email.utils
 import errno
+import functools
 import socket
 import ssl
 import time
@@ -247,8 +248,24 @@ class _Failed(Exception):
 def tls_context(cafile: Path | None) -> ssl.SSLContext:
     """The system trust store plus `cafile`; host names checked; TLS 1.2 at least.
 
-    There is deliberately no way to turn verification off.
+    There is deliberately no way to turn verification off. Loading the system store takes
+    tens of milliseconds, so one context serves every probe of a run (discovery probes
+    several ports at once); a changed cafile gets a fresh one.
     """
+    stamp = None
+    if cafile is not None:
+        with contextlib.suppress(OSError):
+            stamp = Path(cafile).stat().st_mtime_ns
+    return _cached_context(str(cafile) if cafile is not None else None, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_context(cafile: str | None, stamp: int | None) -> ssl.SSLContext:
+    return _new_context(cafile)
+
+
+def _new_context(cafile: str | Path | None) -> ssl.SSLContext:
+    """A context of its own (the cached one is shared and must never be changed)."""
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if cafile is not None:
@@ -778,7 +795,7 @@ class SmtpProbe:
         assert self.address is not None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            context = tls_context(self.settings.cafile)
+            context = _new_context(self.settings.cafile)
             try:
                 context.minimum_version = ssl.TLSVersion.TLSv1
                 context.set_ciphers("DEFAULT:@SECLEVEL=0")
