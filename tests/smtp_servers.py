@@ -79,10 +79,26 @@ class RunningServer:
 
 
 class _Handler:
-    def __init__(self, received: Received, rcpt_reply: str | None, data_reply: str | None):
+    def __init__(
+        self,
+        received: Received,
+        rcpt_reply: str | None,
+        data_reply: str | None,
+        mail_reply: str | None = None,
+    ):
         self.received = received
         self.rcpt_reply = rcpt_reply
         self.data_reply = data_reply
+        self.mail_reply = mail_reply
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -152,12 +168,17 @@ class _XOAuthOnlySMTP(_RecordingSMTP):
         return AuthResult(success=False, handled=False)
 
 
-def _authenticator(username: str, password: str) -> Callable[..., AuthResult]:
+def _authenticator(
+    username: str, password: str, refusal: str | None = None
+) -> Callable[..., AuthResult]:
+    """Accept `username`/`password`; refuse anything else (with `refusal` as the reply)."""
+
     def check(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any):
         if isinstance(data, LoginPassword):
             ok = data.login.decode() == username and data.password.decode() == password
-            return AuthResult(success=ok, handled=False)
-        return AuthResult(success=False, handled=False)
+            if ok and refusal is None:
+                return AuthResult(success=True, handled=False)
+        return AuthResult(success=False, handled=False, message=refusal)
 
     return check
 
@@ -177,8 +198,10 @@ async def _start_aiosmtpd(
     exclude_mechanisms: tuple[str, ...],
     host: str,
     port: int,
+    mail_reply: str | None,
+    auth_reply: str | None,
 ) -> asyncio.AbstractServer:
-    handler = _Handler(received, rcpt_reply, data_reply)
+    handler = _Handler(received, rcpt_reply, data_reply, mail_reply)
     cls = _XOAuthOnlySMTP if xoauth2_only else _RecordingSMTP
 
     def factory() -> SMTP:
@@ -190,7 +213,7 @@ async def _start_aiosmtpd(
             "auth_require_tls": auth_require_tls and implicit_tls is None,
         }
         if offer_auth:
-            kwargs["authenticator"] = _authenticator(USERNAME, password)
+            kwargs["authenticator"] = _authenticator(USERNAME, password, auth_reply)
         if xoauth2_only:
             kwargs["auth_exclude_mechanism"] = ["PLAIN", "LOGIN"]
         elif exclude_mechanisms:
@@ -218,6 +241,8 @@ def start_smtpd(
     exclude_mechanisms: tuple[str, ...] = (),
     host: str = "127.0.0.1",
     port: int = 0,
+    mail_reply: str | None = None,
+    auth_reply: str | None = None,
 ) -> RunningServer:
     received = Received()
     server = loop.run(
@@ -235,6 +260,8 @@ def start_smtpd(
             exclude_mechanisms=exclude_mechanisms,
             host=host,
             port=port,
+            mail_reply=mail_reply,
+            auth_reply=auth_reply,
         )
     )
     return RunningServer(host, server.sockets[0].getsockname()[1], received, server, loop)

@@ -328,7 +328,7 @@ def test_550_at_rcpt_is_explained(smtpd, certs) -> None:
         "smtp.send"
     ]
     assert result.status is Status.FAIL
-    assert "refused the recipient (550)" in result.summary
+    assert "refused the recipient at RCPT (550 5.1.1)" in result.summary
     assert "550 5.1.1 No such user here" in result.detail
 
 
@@ -336,7 +336,7 @@ def test_a_refusal_after_data_is_explained(smtpd, certs) -> None:
     server = smtpd(starttls=certs.good(), data_reply="554 5.7.1 Message rejected as spam")
     result = probe(server, "starttls", cafile=certs.cafile, send_to="dev@example.test")["smtp.send"]
     assert result.status is Status.FAIL
-    assert "rejected the message (554)" in result.summary
+    assert "rejected the message at DATA (554 5.7.1)" in result.summary
 
 
 # -- greeting faults --------------------------------------------------------------------------
@@ -524,3 +524,78 @@ def test_an_unreachable_network_is_named(monkeypatch: pytest.MonkeyPatch) -> Non
     result = probe(1, "starttls")["smtp.connect"]
     assert result.status is Status.FAIL
     assert "Network unreachable" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("reply", "provider", "summary", "advice"),
+    [
+        (
+            "535 5.7.8 Authentication credentials invalid",
+            "brevo",
+            "rejected the credentials (535 5.7.8)",
+            "SMTP key",
+        ),
+        (
+            "534 5.7.9 Application-specific password required",
+            "gmail",
+            "stronger login (534 5.7.9)",
+            "app password",
+        ),
+        (
+            "530 5.7.0 Must issue a STARTTLS command first",
+            None,
+            "requires something before AUTH (530 5.7.0)",
+            "STARTTLS",
+        ),
+        (
+            "454 4.7.0 Temporary authentication failure",
+            None,
+            "Temporary authentication failure (454 4.7.0)",
+            "Try again",
+        ),
+        (
+            "535 5.7.139 Authentication unsuccessful, basic authentication is disabled",
+            "microsoft365",
+            "refused basic authentication for SMTP (535 5.7.139)",
+            "OAuth2",
+        ),
+        (
+            "535 5.7.30 Basic authentication is not supported for Client Submission",
+            None,
+            "refused basic authentication (535 5.7.30)",
+            "OAuth2",
+        ),
+    ],
+)
+def test_each_auth_refusal_is_explained(smtpd, certs, reply, provider, summary, advice) -> None:
+    server = smtpd(starttls=certs.good(), auth_reply=reply)
+    result = probe(
+        server,
+        "starttls",
+        cafile=certs.cafile,
+        provider=get_provider(provider) if provider else None,
+    )["smtp.auth"]
+    assert result.status is Status.FAIL
+    assert summary in result.summary
+    assert advice.lower() in result.advice.lower()
+    assert reply in result.detail
+
+
+@pytest.mark.parametrize(
+    ("option", "reply", "summary"),
+    [
+        ("mail_reply", "550 5.7.1 Sender address not verified", "refused the sender address"),
+        ("mail_reply", "553 5.1.8 Sender not allowed", "sender address is not allowed"),
+        ("mail_reply", "451 4.3.0 Try later", "Temporary failure at MAIL FROM"),
+        ("rcpt_reply", "550 5.7.1 Relaying denied", "refused to relay"),
+        ("rcpt_reply", "451 4.7.1 Greylisted", "Temporary failure at RCPT TO"),
+        ("data_reply", "552 5.3.4 Message too big", "too large"),
+        ("data_reply", "451 4.3.0 Local error", "Temporary failure after DATA"),
+    ],
+)
+def test_each_send_refusal_is_explained(smtpd, certs, option, reply, summary) -> None:
+    server = smtpd(starttls=certs.good(), **{option: reply})
+    result = probe(server, "starttls", cafile=certs.cafile, send_to="dev@example.test")["smtp.send"]
+    assert result.status is Status.FAIL
+    assert summary in result.summary
+    assert reply in result.detail

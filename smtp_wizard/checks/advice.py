@@ -46,7 +46,7 @@ _AUTH: tuple[tuple[int | None, str | None, str | None, Explanation], ...] = (
         "5.7.139",
         None,
         Explanation(
-            "Microsoft 365 refused basic authentication for SMTP (5.7.139)",
+            "Microsoft 365 refused basic authentication for SMTP",
             "SMTP AUTH is disabled for this tenant or mailbox. An admin can enable "
             "'Authenticated SMTP' for the mailbox (Microsoft 365 admin center > Users > Mail > "
             "Manage email apps), but Microsoft is retiring basic auth for SMTP: plan OAuth2 or a "
@@ -67,7 +67,7 @@ _AUTH: tuple[tuple[int | None, str | None, str | None, Explanation], ...] = (
         "5.7.30",
         None,
         Explanation(
-            "The server refused basic authentication (5.7.30)",
+            "The server refused basic authentication",
             "This account may only log in with OAuth2 (Microsoft retires basic auth for SMTP). "
             "Use an app-specific password where the provider offers one, or OAuth2.",
         ),
@@ -77,7 +77,7 @@ _AUTH: tuple[tuple[int | None, str | None, str | None, Explanation], ...] = (
         None,
         None,
         Explanation(
-            "The server wants a stronger login (534)",
+            "The server wants a stronger login",
             "Gmail and Google Workspace answer 534 5.7.9/5.7.14 to an account password: turn on "
             "2-Step Verification and create an app password (Google Account > Security > App "
             "passwords). Elsewhere: the account may need an application-specific password.",
@@ -98,7 +98,7 @@ _AUTH: tuple[tuple[int | None, str | None, str | None, Explanation], ...] = (
         None,
         None,
         Explanation(
-            "The server requires something before AUTH (530)",
+            "The server requires something before AUTH",
             "530 usually means 'issue STARTTLS first' or 'authentication required'. Use "
             "security starttls (587) or ssl (465).",
         ),
@@ -108,7 +108,7 @@ _AUTH: tuple[tuple[int | None, str | None, str | None, Explanation], ...] = (
         None,
         None,
         Explanation(
-            "Temporary authentication failure (454)",
+            "Temporary authentication failure",
             "The server could not check the credentials just now. Try again in a few minutes; "
             "if it persists the provider's status page may say why.",
         ),
@@ -143,7 +143,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server refused the sender address (550)",
+                "The server refused the sender address",
                 "Most providers only send from a verified sender or domain: verify the From "
                 "address or its domain in the provider's dashboard, or use one that is.",
             ),
@@ -153,7 +153,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The sender address is not allowed (553)",
+                "The sender address is not allowed",
                 "The From address is not permitted for this account: use a verified sender.",
             ),
         ),
@@ -162,7 +162,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server refused the message size or quota at MAIL (552)",
+                "The server refused the message size or quota at MAIL",
                 "A sending quota may be used up; check the provider's dashboard.",
             ),
         ),
@@ -171,7 +171,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "Temporary failure at MAIL FROM (451)",
+                "Temporary failure at MAIL FROM",
                 "The server could not accept mail just now; try again later.",
             ),
         ),
@@ -180,7 +180,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server wants a login before MAIL (530)",
+                "The server wants a login before MAIL",
                 "Give the username and password (authentication is required to send).",
             ),
         ),
@@ -191,7 +191,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             "5.7.1",
             None,
             Explanation(
-                "The server refused to relay to this recipient (550 5.7.1)",
+                "The server refused to relay to this recipient",
                 "Relaying is denied: log in first, or the account may only send to verified "
                 "recipients (sandbox mode, e.g. Amazon SES before production access).",
             ),
@@ -201,7 +201,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server refused the recipient (550)",
+                "The server refused the recipient",
                 "The mailbox may not exist, or the account may only send to verified recipients "
                 "(sandbox mode). Try an address you own.",
             ),
@@ -211,7 +211,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The recipient address is not allowed (553)",
+                "The recipient address is not allowed",
                 "Check the address for typos.",
             ),
         ),
@@ -220,7 +220,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The recipient's mailbox is full or over quota (552)",
+                "The recipient's mailbox is full or over quota",
                 "Try another recipient.",
             ),
         ),
@@ -229,7 +229,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "Temporary failure at RCPT TO (451)",
+                "Temporary failure at RCPT TO",
                 "Greylisting or a busy server: real senders retry; try again in a few minutes.",
             ),
         ),
@@ -238,7 +238,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "Too many recipients or out of storage (452)",
+                "Too many recipients or out of storage",
                 "Try again later.",
             ),
         ),
@@ -249,7 +249,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The message was too large (552)",
+                "The message was too large",
                 "The test message is tiny, so the limit here is a quota: check the dashboard.",
             ),
         ),
@@ -258,7 +258,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server rejected the message (554)",
+                "The server rejected the message",
                 "It may have been classed as spam or policy-violating; the reply names why.",
             ),
         ),
@@ -267,7 +267,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "The server rejected the message (550)",
+                "The server rejected the message",
                 "The reply names the policy; often an unverified sender domain.",
             ),
         ),
@@ -276,7 +276,7 @@ _SEND: dict[str, tuple[tuple[int | None, str | None, str | None, Explanation], .
             None,
             None,
             Explanation(
-                "Temporary failure after DATA (451)",
+                "Temporary failure after DATA",
                 "Try again in a few minutes.",
             ),
         ),
@@ -292,12 +292,8 @@ _SEND_DEFAULT = Explanation(
 def explain_send(stage: str, code: int, message: str) -> Explanation:
     """A refusal at MAIL, RCPT or DATA explained."""
     found = _lookup(_SEND[stage], code, message, _SEND_DEFAULT)
-    summary = (
-        found.summary
-        if "(" in found.summary
-        else (f"{found.summary} at {stage} ({reply_label(code, message)})")
-    )
-    return Explanation(summary, found.advice)
+    where = "" if stage in found.summary or "at " in found.summary else f" at {stage}"
+    return Explanation(f"{found.summary}{where} ({reply_label(code, message)})", found.advice)
 
 
 def _lookup(
