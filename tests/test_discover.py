@@ -103,3 +103,30 @@ def test_presets_with_2587_and_2465_add_them() -> None:
     assert (2587, "starttls") in ports_for(get_provider("ses"))
     assert (2465, "ssl") in ports_for(get_provider("ses"))
     assert ports_for(get_provider("sendgrid")) == ports_for(None)
+
+
+def test_with_a_domain_the_submission_srv_records_are_read(smtpd, certs, dns) -> None:
+    from smtp_wizard.checks.dns import make_resolver
+
+    server = smtpd(starttls=certs.good())
+    resolver = make_resolver([dns.nameserver], timeout=3)
+    found = run_discover(
+        [(server.port, "starttls")], srv=resolver.srv, domain="example.test", cafile=certs.cafile
+    )
+    records = {(service, r.target, r.port) for service, r in found.srv}
+    assert records == {
+        ("_submissions._tcp", "smtp.example.test", 465),
+        ("_submission._tcp", "smtp.example.test", 587),
+    }
+    assert found.to_json()["srv"][0]["target"] == "smtp.example.test"
+
+
+def test_srv_lookups_that_find_nothing_are_not_an_error(smtpd, certs, dns) -> None:
+    from smtp_wizard.checks.dns import make_resolver
+
+    server = smtpd(starttls=certs.good())
+    resolver = make_resolver([dns.nameserver], timeout=3)
+    found = run_discover(
+        [(server.port, "starttls")], srv=resolver.srv, domain="dangling.test", cafile=certs.cafile
+    )
+    assert found.srv == [] and found.srv_problem == ""
