@@ -304,10 +304,17 @@ def test_the_second_nameserver_answers_when_the_first_is_silent(dns: DnsTestServ
 
 def test_an_invalid_name_is_a_dns_error_and_nothing_is_sent(dns: DnsTestServer) -> None:
     made = resolver(dns)
-    error = failure(made.txt("bad name.example.test"))
+    error = failure(made.txt("bad..name.example.test"))
     assert error.kind is DnsErrorKind.ERROR
     assert "not a DNS name" in str(error)
     assert made.queries == 0
+
+
+def test_spf_macro_names_with_any_octet_are_asked_as_they_are(dns: DnsTestServer) -> None:
+    made = resolver(dns)
+    error = failure(made.txt("foo:bar/b z.example.test"))
+    assert error.kind is DnsErrorKind.NXDOMAIN
+    assert made.queries >= 1
 
 
 # ------------------------------------------------------------------ names

@@ -254,6 +254,13 @@ def _ascii_name(name: str) -> str:
     underscore are taken as ASCII labels, the rest is a host name.
     """
     text = validate.no_control(name).strip().rstrip(".")
+    if text.isascii():
+        # DNS labels may hold any octet (RFC 2181 §11): names built by SPF macros carry
+        # colons, spaces and percent signs, and must be asked for exactly as they are.
+        labels = text.split(".")
+        if len(text) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+            raise ValueError(f"{name!r} has an empty or over-long label, or is over 253 bytes")
+        return text.lower()
     labels = text.split(".")
     last_service = max((i for i, label in enumerate(labels) if "_" in label), default=-1)
     head = [_service_label(label, name) for label in labels[: last_service + 1]]
