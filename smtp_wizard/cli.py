@@ -257,7 +257,7 @@ def build_parser() -> Parser:
     )
     dns.add_argument("--ip", metavar="ADDR", help="evaluate SPF for this sending IP address")
     _add_common(dns)
-    dns.set_defaults(handler=cmd_not_built)
+    dns.set_defaults(handler=cmd_dns)
 
     send = sub.add_parser(
         "send-test",
@@ -515,17 +515,34 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from smtp_wizard import render
     from smtp_wizard.checks.dns import make_resolver
+    from smtp_wizard.checks.domain import domain_checks
     from smtp_wizard.checks.model import collect, merge
     from smtp_wizard.checks.smtp import Transcript, smtp_checks
 
     cfg = _load_optional_config(args)
     _print_warnings(cfg)
     settings = _smtp_settings(args, cfg)
+    profile = cfg.profile(args.profile) if cfg is not None else None
     resolver = make_resolver(args.nameserver, timeout=args.timeout)
     transcript = Transcript()
+    domain = args.domain or (profile.domain if profile else None)
+    if not domain and settings.from_address:
+        domain = settings.from_address.rpartition("@")[2]
+    selectors = args.dkim_selector or (profile.dkim_selectors if profile else [])
 
     async def run() -> Any:
-        stream = merge([smtp_checks(settings, resolver.addresses, transcript)])
+        stream = merge(
+            [
+                smtp_checks(settings, resolver.addresses, transcript),
+                domain_checks(
+                    domain,
+                    nameservers=args.nameserver,
+                    timeout=args.timeout,
+                    provider=settings.provider,
+                    selectors=selectors,
+                ),
+            ]
+        )
 
         async def shown() -> Any:
             async for result in stream:
@@ -549,6 +566,81 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("\nTranscript:\n" + "\n".join(f"  {line}" for line in transcript.lines))
     print("\n" + render.summary_line(report))
     return report.exit_code
+
+
+def cmd_dns(args: argparse.Namespace) -> int:
+    import asyncio
+    import ipaddress
+
+    from smtp_wizard import providers, render
+    from smtp_wizard.checks.dns import make_resolver
+    from smtp_wizard.checks.domain import domain_checks
+    from smtp_wizard.checks.model import collect
+    from smtp_wizard.records import records_to_add, render_records_text
+
+    cfg = _load_optional_config(args)
+    _print_warnings(cfg)
+    profile = cfg.profile(args.profile) if cfg is not None else None
+    provider_id = args.provider or (profile.provider if profile else None)
+    provider = providers.get_provider(provider_id) if provider_id else None
+    if provider is None and profile is not None and profile.host:
+        provider = providers.find_by_host(profile.host)
+    if args.ip is not None:
+        try:
+            ipaddress.ip_address(args.ip)
+        except ValueError:
+            raise UsageError(f"--ip {args.ip!r} is not an IP address.") from None
+    selectors = args.dkim_selector or (
+        profile.dkim_selectors if profile and profile.domain == args.target_domain else []
+    )
+    domain = args.target_domain
+
+    async def run() -> tuple[Any, Any]:
+        async def shown() -> Any:
+            stream = domain_checks(
+                domain,
+                nameservers=args.nameserver,
+                timeout=args.timeout,
+                provider=provider,
+                selectors=selectors,
+                ip=args.ip,
+            )
+            async for result in stream:
+                if not args.json:
+                    print(render.result_line(result), flush=True)
+                yield result
+
+        plan_resolver = make_resolver(args.nameserver, timeout=args.timeout)
+        report, plan = await asyncio.gather(
+            collect(shown()), _bounded_plan(records_to_add(domain, plan_resolver, provider))
+        )
+        return report, plan
+
+    report, plan = asyncio.run(run())
+    if args.json:
+        document = report.to_json()
+        document["records"] = plan.to_json() if plan is not None else None
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return report.exit_code
+    advice = render.advice_block(report.checks)
+    if advice:
+        print("\n" + advice)
+    if plan is not None:
+        print("\n" + render_records_text(plan).rstrip())
+    else:
+        print("\nThe records to add could not be worked out (DNS did not answer in time).")
+    print("\n" + render.summary_line(report))
+    return report.exit_code
+
+
+async def _bounded_plan(work: Any) -> Any:
+    """The record plan, or None when DNS failed so badly that there is none to give."""
+    from smtp_wizard.checks.dnsapi import DnsError
+
+    try:
+        return await work
+    except (DnsError, TimeoutError):
+        return None
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

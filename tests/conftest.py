@@ -48,6 +48,11 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     monkeypatch.setenv("NO_COLOR", "1")
+    # Only loopback, ever: a lookup that forgets --nameserver goes to 127.0.0.1:53, where
+    # nothing answers, instead of this machine's real resolver (subprocesses inherit it).
+    resolv_conf = tmp_path / "loopback-resolv.conf"
+    resolv_conf.write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    monkeypatch.setenv("SMTP_WIZARD_RESOLV_CONF", str(resolv_conf))
     monkeypatch.chdir(work)
     keyring.core.set_keyring(fail.Keyring())
     yield work

@@ -59,7 +59,7 @@ def test_check_passes_and_prints_one_line_per_check(smtpd, certs) -> None:
     assert "0 failed" in result.stdout
 
 
-def test_check_json_keeps_the_contract_and_never_holds_the_password(smtpd, certs) -> None:
+def test_check_json_keeps_the_contract_and_never_holds_the_password(smtpd, certs, dns) -> None:
     server = smtpd(starttls=certs.good())
     result = run(
         "check",
@@ -73,7 +73,9 @@ def test_check_json_keeps_the_contract_and_never_holds_the_password(smtpd, certs
             "--send-to",
             "dev@example.test",
             "--from",
-            "app@example.test",
+            "app@sender.test",
+            "--nameserver",
+            dns.nameserver,
         ),
         env={"APP_PW": PASSWORD},
     )
@@ -89,14 +91,16 @@ def test_check_json_keeps_the_contract_and_never_holds_the_password(smtpd, certs
     assert any("AUTH PLAIN <redacted>" in line for line in document["transcript"])
 
 
-def test_send_test_sends_a_message(smtpd, certs) -> None:
+def test_send_test_sends_a_message(smtpd, certs, dns) -> None:
     server = smtpd(starttls=certs.good())
     result = run(
         "send-test",
         "--to",
         "dev@example.test",
         "--from",
-        "app@example.test",
+        "app@sender.test",
+        "--nameserver",
+        dns.nameserver,
         *flags(server, certs, "--password-stdin"),
         stdin=PASSWORD + "\n",
     )
@@ -114,16 +118,22 @@ def test_a_failed_login_exits_1_with_advice(smtpd, certs) -> None:
     assert PASSWORD not in result.stdout + result.stderr
 
 
-def test_check_reads_the_saved_profile_and_its_env_reference(smtpd, certs) -> None:
+def test_check_reads_the_saved_profile_and_its_env_reference(smtpd, certs, dns) -> None:
     server = smtpd(starttls=certs.good())
     Path("smtp-wizard.toml").write_text(
         f'version = 1\nid = "abcdef012345"\n[profiles.default]\nhost = "localhost"\n'
         f'port = {server.port}\nsecurity = "starttls"\nusername = "{USERNAME}"\n'
-        'password = { env = "APP_SMTP_PASSWORD" }\nfrom_address = "app@example.test"\n',
+        'password = { env = "APP_SMTP_PASSWORD" }\nfrom_address = "app@sender.test"\n',
         encoding="utf-8",
     )
     result = run(
-        "check", "--cafile", str(certs.cafile), "--json", env={"APP_SMTP_PASSWORD": PASSWORD}
+        "check",
+        "--cafile",
+        str(certs.cafile),
+        "--nameserver",
+        dns.nameserver,
+        "--json",
+        env={"APP_SMTP_PASSWORD": PASSWORD},
     )
     assert result.returncode == 0, result.stdout
     statuses = {c["id"]: c["status"] for c in json.loads(result.stdout)["checks"]}
@@ -288,3 +298,83 @@ def test_an_internationalised_host_is_converted_once_for_dns_connection_and_cert
     assert checks["dns.host"]["summary"].startswith("smtp.xn--bcher-kva.test resolves to")
     assert checks["tls.certificate"]["status"] == "pass"
     assert dns.count("smtp.xn--bcher-kva.test") >= 1
+
+
+def test_check_runs_the_domain_checks_alongside_the_smtp_ones(smtpd, certs, dns) -> None:
+    server = smtpd(starttls=certs.good())
+    result = run(
+        "check",
+        *flags(
+            server,
+            certs,
+            "--password-stdin",
+            "--domain",
+            "example.test",
+            "--nameserver",
+            dns.nameserver,
+            "--json",
+        ),
+        stdin=PASSWORD + "\n",
+    )
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["smtp.auth"]["status"] == "pass"
+    assert checks["dns.mx"]["status"] == "pass"
+    assert checks["dns.spf"]["status"] == "fail"  # example.test publishes no SPF
+    assert checks["dns.dmarc"]["status"] == "fail"
+    assert checks["dns.dkim"]["status"] == "skip"  # no selector known
+    assert result.returncode == 1
+
+
+def test_without_a_domain_the_domain_checks_are_skipped_with_the_reason(smtpd, certs) -> None:
+    server = smtpd(starttls=certs.good())
+    result = run(
+        "check", *flags(server, certs, "--password-stdin", "--json"), stdin=PASSWORD + "\n"
+    )
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["dns.spf"]["status"] == "skip"
+    assert "--domain" in checks["dns.spf"]["summary"]
+    assert result.returncode == 0
+
+
+def test_dns_command_reports_and_prints_the_records_to_add(dns) -> None:
+    result = run("dns", "example.test", "--nameserver", dns.nameserver, "--provider", "sendgrid")
+    assert result.returncode == 1
+    assert "✗ dns.spf" in result.stdout
+    assert "v=spf1 include:sendgrid.net ~all" in result.stdout
+    assert "Zone file:" in result.stdout
+    document = json.loads(
+        run(
+            "dns",
+            "example.test",
+            "--nameserver",
+            dns.nameserver,
+            "--provider",
+            "sendgrid",
+            "--json",
+        ).stdout
+    )
+    assert {c["id"] for c in document["checks"]} == {"dns.mx", "dns.spf", "dns.dkim", "dns.dmarc"}
+    assert document["records"]["domain"] == "example.test"
+
+
+def test_dns_command_evaluates_spf_for_an_ip(dns) -> None:
+    document = json.loads(
+        run(
+            "dns",
+            "split.example.test",
+            "--nameserver",
+            dns.nameserver,
+            "--ip",
+            "127.0.0.1",
+            "--json",
+        ).stdout
+    )
+    checks = {c["id"]: c for c in document["checks"]}
+    assert checks["dns.spf.ip"]["status"] == "pass"
+    assert checks["dns.spf"]["status"] in {"pass", "warn"}
+
+
+def test_dns_command_refuses_a_bad_ip() -> None:
+    result = run("dns", "example.test", "--ip", "not-an-ip", "--nameserver", "127.0.0.1:9")
+    assert result.returncode == 2
+    assert "not an IP address" in result.stderr

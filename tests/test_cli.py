@@ -18,7 +18,6 @@ from smtp_wizard.secret_store import SecretStore
 
 PASSWORD = "p@ss w$rd #1 'x' \"y\" \\z é"
 COMMANDS = ("check", "discover", "dns", "send-test", "export", "providers", "config")
-NOT_BUILT = (["dns", "example.com"],)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -77,23 +76,6 @@ def test_checking_commands_accept_the_common_flags() -> None:
         ):
             assert flag in text, (command, flag)
     assert "--send-to" in run("check", "--help").stdout
-
-
-def test_commands_not_built_yet_say_so_and_exit_2() -> None:
-    for argv in NOT_BUILT:
-        result = run(*argv)
-        assert_clean_failure(result)
-        assert "not built yet" in result.stderr
-
-
-def test_commands_not_built_yet_keep_the_json_contract() -> None:
-    for argv in NOT_BUILT:
-        result = run(*argv, "--json")
-        assert_clean_failure(result)
-        document = json.loads(result.stdout)
-        assert document["ok"] is False
-        assert document["checks"] == []
-        assert "not built yet" in document["error"]
 
 
 def test_the_wizard_says_it_is_not_built_yet() -> None:

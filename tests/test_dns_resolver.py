@@ -317,6 +317,15 @@ def test_spf_macro_names_with_any_octet_are_asked_as_they_are(dns: DnsTestServer
     assert made.queries >= 1
 
 
+def test_smtp_wizard_resolv_conf_replaces_the_system_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTP_WIZARD_RESOLV_CONF", str(tmp_path / "nowhere.conf"))
+    error = failure(make_resolver().addresses("smtp.example.test"))
+    assert error.kind is DnsErrorKind.NO_RESOLVER
+    assert "nowhere.conf" in str(error)
+
+
 # ------------------------------------------------------------------ names
 
 
@@ -414,6 +423,7 @@ def test_addresses_of_an_idn_host(dns: DnsTestServer) -> None:
 def test_without_resolv_conf_the_first_lookup_says_to_pass_a_nameserver(
     dns: DnsTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("SMTP_WIZARD_RESOLV_CONF")
     monkeypatch.setattr(dns_module, "RESOLV_CONF", str(tmp_path / "resolv.conf"))
     made = make_resolver()  # the system configuration: must not crash here
     error = failure(made.txt("example.test"))
@@ -437,7 +447,7 @@ def test_a_resolv_conf_without_nameservers_is_no_resolver_too(
 ) -> None:
     conf = tmp_path / "resolv.conf"
     conf.write_text("search example.test\n")
-    monkeypatch.setattr(dns_module, "RESOLV_CONF", str(conf))
+    monkeypatch.setenv("SMTP_WIZARD_RESOLV_CONF", str(conf))
     error = failure(Resolver().mx("example.test"))
     assert error.kind is DnsErrorKind.NO_RESOLVER
     assert "pass --nameserver IP" in str(error)
@@ -459,6 +469,7 @@ def test_system_getaddrinfo_errors_map_to_dns_error_kinds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The system path of `addresses` (no --nameserver) maps getaddrinfo's error codes."""
+    monkeypatch.delenv("SMTP_WIZARD_RESOLV_CONF")  # getaddrinfo is stubbed: nothing is sent
     codes = {
         socket.EAI_NONAME: DnsErrorKind.NXDOMAIN,
         socket.EAI_AGAIN: DnsErrorKind.TIMEOUT,

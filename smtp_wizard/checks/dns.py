@@ -41,6 +41,15 @@ __all__ = ["RESOLV_CONF", "Nameserver", "Resolver", "make_resolver"]
 # Where the system resolver's configuration is read from; a module constant so that a test
 # can point it at a missing file (a container without /etc/resolv.conf).
 RESOLV_CONF: str = "/etc/resolv.conf"
+RESOLV_CONF_VARIABLE = "SMTP_WIZARD_RESOLV_CONF"
+"""Names a resolv.conf to use instead of /etc/resolv.conf (a container's own, or the tests'
+loopback one). When set, host names are resolved by dnspython from that file too, not by the
+system's getaddrinfo, so every query goes where that file says."""
+
+
+def _resolv_conf() -> str:
+    return os.environ.get(RESOLV_CONF_VARIABLE) or RESOLV_CONF
+
 
 DEFAULT_TIMEOUT: Final = 10.0
 # No single query may use more than this of the overall deadline, so one dead name cannot
@@ -225,9 +234,10 @@ _DETAILS: Final[dict[DnsErrorKind, Callable[[BaseException, str], str]]] = {
 
 
 def _no_resolver_hint() -> str:
-    if not os.path.exists(RESOLV_CONF):
-        return f"no {RESOLV_CONF}; pass --nameserver IP"
-    return f"{RESOLV_CONF} names no usable DNS server; pass --nameserver IP"
+    path = _resolv_conf()
+    if not os.path.exists(path):
+        return f"no {path}; pass --nameserver IP"
+    return f"{path} names no usable DNS server; pass --nameserver IP"
 
 
 def _to_dns_error(exc: BaseException, name: str, rdtype: str) -> DnsError:
@@ -331,7 +341,7 @@ class Resolver:
             servers: Iterable[tuple[str, int]] = ((n.address, n.port) for n in self.nameservers)
         else:
             try:
-                resolver = dns.asyncresolver.Resolver(filename=RESOLV_CONF)
+                resolver = dns.asyncresolver.Resolver(filename=_resolv_conf())
             except (dns.exception.DNSException, OSError, ValueError) as exc:
                 self._config_error = exc
                 return dns.asyncresolver.Resolver(configure=False)
@@ -476,7 +486,7 @@ class Resolver:
         text, qname = self._qname(host, "A/AAAA")
         if text == "localhost" or text.endswith(".localhost"):
             return list(LOCALHOST_ADDRESSES)
-        if not self.nameservers:
+        if not self.nameservers and not os.environ.get(RESOLV_CONF_VARIABLE):
             return await self._system_addresses(text)
         results = await asyncio.gather(
             self._resolve(text, qname, "A"),
