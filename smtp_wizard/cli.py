@@ -356,13 +356,6 @@ def _config_path(args: argparse.Namespace) -> Path:
     return args.config if args.config is not None else DEFAULT_PATH
 
 
-def cmd_not_built(args: argparse.Namespace) -> int:
-    raise UsageError(
-        f"`smtp-wizard {args.command}` {NOT_BUILT}.",
-        "It is planned; `smtp-wizard --help` lists what works today.",
-    )
-
-
 def cmd_wizard(args: argparse.Namespace) -> int:
     from smtp_wizard import config as configuration
 
@@ -371,7 +364,8 @@ def cmd_wizard(args: argparse.Namespace) -> int:
         configuration.load(path)  # a corrupt file is reported (exit 2) before anything else
     raise UsageError(
         f"The interactive wizard {NOT_BUILT}.",
-        "Today: `smtp-wizard providers`, `smtp-wizard export` and `smtp-wizard config show`.",
+        "Today: `smtp-wizard check`, `discover`, `dns`, `send-test`, `export`, `providers` "
+        "and `config`; `smtp-wizard --help` lists them.",
     )
 
 
