@@ -101,6 +101,9 @@ class Provider:
     auth_failure_advice: str
     regions: tuple[str, ...] = ()  # for templated hosts (SES): allowed region values
     default_region: str = ""
+    dkim_record: tuple[str, str] | None = None
+    """(type, value) of the DKIM record per selector where the provider fixes it; the
+    value may hold {selector} and {domain}, and <...> for what only its dashboard shows."""
 
     @property
     def templated(self) -> bool:
@@ -218,7 +221,12 @@ _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
     "hosts": list,
     "ports": list,
 }
-_OPTIONAL_PROVIDER_KEYS: dict[str, type] = {"regions": list, "default_region": str}
+_OPTIONAL_PROVIDER_KEYS: dict[str, type] = {
+    "regions": list,
+    "default_region": str,
+    "dkim_record": dict,
+}
+_DKIM_RECORD_TYPES = ("CNAME", "TXT")
 
 
 def parse_providers(text: str) -> dict[str, Provider]:
@@ -305,6 +313,12 @@ def _build_provider(entry: Any, index: int) -> Provider:
     _check_regions(pid, hosts, regions, default_region)
     if pid != CUSTOM_ID and (not hosts or not ports):
         raise _fail(pid, "needs at least one host and one port (only 'custom' may have none).")
+    dkim_record = None
+    if "dkim_record" in entry:
+        table = entry["dkim_record"]
+        if set(table) != {"type", "value"} or table["type"] not in _DKIM_RECORD_TYPES:
+            raise _fail(pid, 'dkim_record must be { type = "CNAME" or "TXT", value = ... }.')
+        dkim_record = (table["type"], table["value"])
     return Provider(
         id=pid,
         name=entry["name"].strip(),
@@ -322,6 +336,7 @@ def _build_provider(entry: Any, index: int) -> Provider:
         auth_failure_advice=entry["auth_failure_advice"],
         regions=_string_list(pid, list(regions), "regions"),
         default_region=default_region,
+        dkim_record=dkim_record,
     )
 
 

@@ -53,14 +53,6 @@ __all__ = [
 DEFAULT_TTL: Final = 3600
 MAX_STRING: Final = 255  # bytes in one TXT character-string (RFC 1035 §3.3)
 
-# DKIM records some providers fix per selector: (type, value template). The rest are
-# generated per account and can only be copied from the provider's dashboard.
-# TODO(lead): these facts belong in providers.toml next to dkim_selectors.
-_DKIM_TEMPLATES: Final[dict[str, tuple[str, str]]] = {
-    "fastmail": ("CNAME", "{selector}.{domain}.dkim.fmhosted.com"),
-    "microsoft365": ("CNAME", "<the {selector} target shown in the Microsoft 365 Defender portal>"),
-}
-
 
 @dataclass(frozen=True)
 class Published:
@@ -389,7 +381,7 @@ def _dkim_section(domain: str, provider: Provider | None, published: Published) 
     )
     rows: list[RecordRow] = []
     notes: list[str] = []
-    template = _DKIM_TEMPLATES.get(provider.id)
+    template = provider.dkim_record
     for selector in provider.dkim_selectors:
         name = dkim_name(selector, domain)
         found = published.dkim.get(selector)
