@@ -928,6 +928,27 @@ class SmtpProbe:
             )
         ]
 
+    def _refused(
+        self,
+        check_id: str,
+        explanation: advice.Explanation,
+        exc: aiosmtplib.SMTPResponseException,
+        started: float,
+        reason: str,
+    ) -> _Failed:
+        """A reply that refused the step: explained, with the server's own words as detail."""
+        return _Failed(
+            self._result(
+                check_id,
+                Status.FAIL,
+                explanation.summary,
+                started,
+                detail=f"{exc.code} {exc.message}".strip(),
+                advice=explanation.advice,
+            ),
+            reason=reason,
+        )
+
     def _dropped(self, check_id: str, exc: BaseException, started: float) -> _Failed:
         self.outcome = self.outcome or "error"
         return _Failed(
@@ -1121,18 +1142,10 @@ class SmtpProbe:
         except TimeoutError:
             raise self._deadline_failure("smtp.auth", "reply to AUTH", started) from None
         except aiosmtplib.SMTPResponseException as exc:
-            explanation = advice.explain_auth(exc.code, exc.message, settings.provider)
             self.outcome = "auth"
-            raise _Failed(
-                self._result(
-                    "smtp.auth",
-                    Status.FAIL,
-                    explanation.summary,
-                    started,
-                    detail=f"{exc.code} {exc.message}".strip(),
-                    advice=explanation.advice,
-                ),
-                reason="the login failed",
+            explanation = advice.explain_auth(exc.code, exc.message, settings.provider)
+            raise self._refused(
+                "smtp.auth", explanation, exc, started, "the login failed"
             ) from None
         except aiosmtplib.SMTPException as exc:
             raise self._dropped("smtp.auth", exc, started) from None
@@ -1192,17 +1205,7 @@ class SmtpProbe:
             if stage == "DATA":
                 self.transcript.server(exc.code, exc.message)
             explanation = advice.explain_send(stage, exc.code, exc.message)
-            raise _Failed(
-                self._result(
-                    "smtp.send",
-                    Status.FAIL,
-                    explanation.summary,
-                    started,
-                    detail=f"{exc.code} {exc.message}".strip(),
-                    advice=explanation.advice,
-                ),
-                reason="sending failed",
-            ) from None
+            raise self._refused("smtp.send", explanation, exc, started, "sending failed") from None
         except aiosmtplib.SMTPException as exc:
             raise self._dropped("smtp.send", exc, started) from None
         self.transcript.server(response.code, response.message)
