@@ -112,7 +112,7 @@ def test_two_spf_records_become_one() -> None:
     deletions = only(plan, "SPF", "delete")
     (addition,) = only(plan, "SPF", "add")
     assert [r.value for r in deletions] == list(published.spf_records)
-    assert addition.value == "v=spf1 mx include:sendgrid.net -all"
+    assert addition.value == "v=spf1 include:sendgrid.net mx -all"
     assert any("only one SPF record" in note for note in plan.spf.notes)
     assert [line.startswith("; delete:") for line in plan.zone_lines()[:3]] == [True, True, False]
 

@@ -382,11 +382,11 @@ def test_a_bounce_is_checked_against_the_helo_name() -> None:
         ),
         (["v=spf1 mx"], "x.net", "v=spf1 mx include:x.net"),
         (["v=spf1 include:X.net. ~all"], "x.net", "v=spf1 include:X.net. ~all"),
-        (["v=spf1 mx -all", "v=spf1 include:x.net ~all"], None, "v=spf1 mx include:x.net -all"),
+        (["v=spf1 mx -all", "v=spf1 include:x.net ~all"], None, "v=spf1 include:x.net mx -all"),
         (
             ["v=spf1 a mx -all", "v=spf1 a ip4:192.0.2.1"],
             "y.net",
-            "v=spf1 a mx ip4:192.0.2.1 include:y.net -all",
+            "v=spf1 a ip4:192.0.2.1 mx include:y.net -all",
         ),
         (["v=spf1 redirect=a.example", "v=spf1 mx ~all"], None, "v=spf1 mx include:a.example ~all"),
         (
@@ -428,9 +428,9 @@ def test_two_spf_records_are_a_permerror_and_advice_merges_them() -> None:
     report = run(analyse_spf("example.com", dns))
     assert report.status is Status.FAIL and "multiple" in codes(report)
     assert report.records == ("v=spf1 mx -all", "v=spf1 include:sendgrid.net ~all")
-    assert report.merged_record == "v=spf1 mx include:sendgrid.net -all"
+    assert report.merged_record == "v=spf1 include:sendgrid.net mx -all"
     advice = next(f.advice for f in report.findings if f.code == "multiple")
-    assert "v=spf1 mx include:sendgrid.net -all" in advice
+    assert "v=spf1 include:sendgrid.net mx -all" in advice
     assert report.lookups == 2  # of the merged record
 
 

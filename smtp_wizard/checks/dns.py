@@ -248,7 +248,23 @@ def _to_dns_error(exc: BaseException, name: str, rdtype: str) -> DnsError:
         kind, detail = _nameserver_failure(exc, rdtype)
         return DnsError(kind, name, rdtype, detail)
     kind = _kind_of(exc)
-    return DnsError(kind, name, rdtype, _DETAILS[kind](exc, rdtype))
+    detail = _DETAILS[kind](exc, rdtype)
+    target = _missing_cname_target(exc)
+    if target is not None and target != name:
+        # The name itself exists (it is a CNAME): the name that does not is its target,
+        # e.g. a DKIM selector pointing at a provider's key that was never published.
+        detail = f"{name} is a CNAME to {target}, which does not exist; {detail}"
+    return DnsError(kind, name, rdtype, detail)
+
+
+def _missing_cname_target(exc: BaseException) -> str | None:
+    """For NXDOMAIN at the end of a CNAME chain, the last name of the chain."""
+    if not isinstance(exc, dns.resolver.NXDOMAIN):
+        return None
+    try:
+        return _text(exc.canonical_name)
+    except Exception:  # no responses kept, or no chain to follow
+        return None
 
 
 # --------------------------------------------------------------------------- names

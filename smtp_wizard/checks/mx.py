@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from smtp_wizard import validate
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, MxRecord
 from smtp_wizard.checks.model import CheckResult, Status
 
@@ -36,6 +37,10 @@ async def mx_check(domain: str, lookup: DnsLookup) -> CheckResult:
     def result(status: Status, summary: str, detail: str = "", advice: str = "") -> CheckResult:
         return CheckResult("dns.mx", status, summary, detail, advice, subject=domain).timed(started)
 
+    try:
+        domain = validate.hostname(domain)  # the ASCII form, as every other check reports
+    except ValueError as exc:
+        return result(Status.FAIL, f"{domain!r} is not a domain: {exc}")
     try:
         records = await lookup.mx(domain)
     except DnsError as exc:

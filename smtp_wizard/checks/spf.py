@@ -644,13 +644,19 @@ def add_include(record: str, include: str) -> str:
     return " ".join([*terms[:at], f"include:{target}", *terms[at:]])
 
 
+# How strict an `all` is, by its first character ("all" alone means "+all").
+_STRICTNESS: Final = {"-": 3, "~": 2, "?": 1, "+": 0, "a": 0, "A": 0}
+
+
 def merge_spf_records(
     records: Sequence[str], include: str | None = None, *, all_qualifier: str | None = None
 ) -> str:
     """The one record that replaces several (a second record is a permerror, §4.5).
 
-    Mechanisms are kept in order without repeats; the first `all` is kept (or
-    `all_qualifier` replaces it) and goes last; with an `all`, a redirect would be ignored,
+    DNS returns records in any order, so they are merged in sorted order and the result is
+    the same on every run. Mechanisms are kept without repeats; of several `all` terms the
+    strictest is kept (`-all` over `~all` over `?all`; `all_qualifier` replaces it) and goes
+    last; with an `all`, a redirect would be ignored,
     so each becomes an include; exp= and other modifiers keep their first value. The
     provider's `include` is added when missing. Works on broken records too (it splits on
     spaces rather than parsing), because broken records are what it is asked to fix.
@@ -669,10 +675,11 @@ def merge_spf_records(
             keys.add(_key(term))
             mechanisms.append(term)
 
-    for record in records:
+    for record in sorted(records):
         for term in record.split()[1:]:
             if _ALL_TERM.fullmatch(term):
-                all_term = all_term or term
+                if all_term is None or _STRICTNESS[term[0]] > _STRICTNESS[all_term[0]]:
+                    all_term = term
             elif (found := _MODIFIER.fullmatch(term)) is not None:
                 name = found["name"].lower()
                 if name == "redirect":
