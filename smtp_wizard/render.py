@@ -16,7 +16,7 @@ ID_WIDTH = 21
 def result_line(result: CheckResult) -> str:
     """`✓ smtp.tls              STARTTLS completed (TLSv1.3, ...)`"""
     subject = ""
-    if result.id.startswith("dns.dkim") and result.subject:
+    if result.id.startswith("dns.dkim") and result.subject and result.subject not in result.summary:
         subject = f" [{result.subject}]"
     return f"{MARKS[result.status]} {result.id:<{ID_WIDTH}}{result.summary}{subject}"
 
