@@ -472,6 +472,10 @@ def _smtp_settings(args: argparse.Namespace, cfg: Any) -> Any:
     preset = preset or providers.find_by_host(host)
     security = pick("security")
     port = pick("port")
+    if port is None and preset is not None and preset.default_port is not None:
+        wanted = [p for p in preset.ports if security in (None, p.security)]
+        if wanted:
+            port, security = wanted[0].port, wanted[0].security
     if port is None:
         port = {"ssl": 465, "none": 25}.get(security or "", 587)
     if security is None:

@@ -378,3 +378,15 @@ def test_dns_command_refuses_a_bad_ip() -> None:
     result = run("dns", "example.test", "--ip", "not-an-ip", "--nameserver", "127.0.0.1:9")
     assert result.returncode == 2
     assert "not an IP address" in result.stderr
+
+
+def test_a_known_provider_host_without_a_port_takes_the_presets_first_port() -> None:
+    from smtp_wizard.cli import _smtp_settings, build_parser
+
+    args = build_parser().parse_args(["check", "--host", "smtp.resend.com"])
+    settings = _smtp_settings(args, None)
+    assert (settings.port, settings.security) == (465, "ssl")  # Resend recommends 465
+    args = build_parser().parse_args(
+        ["check", "--host", "smtp.resend.com", "--security", "starttls"]
+    )
+    assert _smtp_settings(args, None).port == 587
