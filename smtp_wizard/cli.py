@@ -482,8 +482,7 @@ def _smtp_settings(args: argparse.Namespace, cfg: Any) -> Any:
         security = "ssl" if port in (465, 2465) else "starttls"
     username = pick("username")
     password, problem = _password_for(args, profile) if username else (None, "")
-    if args.cafile is not None and not args.cafile.is_file():
-        raise UsageError(f"--cafile {args.cafile}: no such file.", "Give a PEM file of CAs.")
+    _check_cafile(args.cafile)
     return prepare(
         SmtpSettings(
             host=host,
@@ -501,6 +500,17 @@ def _smtp_settings(args: argparse.Namespace, cfg: Any) -> Any:
             provider=preset,
         )
     )
+
+
+def _check_cafile(cafile: Path | None) -> None:
+    """A --cafile that is missing or not PEM is bad usage, reported before any probe."""
+    from smtp_wizard.checks.smtp import tls_context
+
+    if cafile is None:
+        return
+    if not cafile.is_file():
+        raise UsageError(f"--cafile {cafile}: no such file.", "Give a PEM file of CAs.")
+    tls_context(cafile)  # raises UsageError for a file that holds no certificate
 
 
 def _print_warnings(cfg: Any) -> None:
@@ -648,8 +658,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from smtp_wizard.checks.discover import discover
     from smtp_wizard.checks.dns import make_resolver
 
-    if args.cafile is not None and not args.cafile.is_file():
-        raise UsageError(f"--cafile {args.cafile}: no such file.", "Give a PEM file of CAs.")
+    _check_cafile(args.cafile)
     resolver = make_resolver(args.nameserver, timeout=args.timeout)
     found = asyncio.run(
         discover(

@@ -209,6 +209,7 @@ def test_a_host_that_does_not_exist_fails_dns_host(dns) -> None:
         (["--host", "localhost", "--cafile", "/nonexistent/ca.pem"], "no such file"),
         (["--host", "localhost", "--username", "u", "--password-env", "NOPE_UNSET"], "NOPE_UNSET"),
         (["--config", "missing.toml"], "No config file"),
+        (["--host", "localhost", "--cafile", "not-a-cert.pem"], "Cannot use --cafile"),
         (
             ["--host", "localhost", "--send-to", "a@b.test\r\nRCPT TO:<x@evil.test>"],
             "carriage return",
@@ -216,6 +217,7 @@ def test_a_host_that_does_not_exist_fails_dns_host(dns) -> None:
     ],
 )
 def test_bad_usage_exits_2_with_a_message_and_json(args: list[str], message: str) -> None:
+    Path("not-a-cert.pem").write_text("this is no certificate\n", encoding="utf-8")
     result = run("check", *args)
     assert result.returncode == 2
     assert message in result.stderr
