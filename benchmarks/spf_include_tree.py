@@ -92,9 +92,7 @@ def main() -> None:
     assert lookups == {INCLUDES}, lookups
     fast = statistics.median(t for t, _ in together)
     slow = statistics.median(t for t, _ in serial)
-    print(
-        f"include tree            1 record + {INCLUDES} includes, {INCLUDES} lookups (RFC count)"
-    )
+    print(f"include tree            1 record + {INCLUDES} includes, {INCLUDES} lookups (RFC count)")
     print(f"injected latency        {options.latency * 1000:.0f} ms per answer")
     print(f"concurrent (per level)  {fast * 1000:.0f} ms  (median of {options.rounds})")
     print(f"one at a time           {slow * 1000:.0f} ms")

@@ -165,7 +165,8 @@ def load(path: Path = DEFAULT_PATH) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             f"No config file at {path}.",
-            "Run `smtp-wizard` to create one, or point to it with --config PATH.",
+            "Write one (README.md, 'The config file' shows the format), or point to it with "
+            "--config PATH.",
         ) from None
     except OSError as exc:
         raise ConfigError(
@@ -226,7 +227,7 @@ class _Reader:
     def fail(self, key: str, reason: str) -> ConfigError:
         return ConfigError(
             f"{self.path}: `{key}` is not allowed: {reason}.",
-            f"Edit `{key}` in {self.path}, or run `smtp-wizard` to set it.",
+            f"Edit `{key}` in {self.path}.",
         )
 
     def check(self, key: str, value: Any, rule: Callable[[Any], Any]) -> Any:
@@ -364,7 +365,7 @@ def _password(reader: _Reader, key: str, value: Any) -> PasswordRef:
     if isinstance(value, str):
         raise ConfigError(
             f"{reader.path}: `{key}` holds a password in clear text; this file must not.",
-            "Remove the line and run `smtp-wizard` to store the password in the OS keyring, "
+            "Remove the line and store the password with `smtp-wizard config set-password`, "
             'or write password = { env = "SMTP_PASSWORD" } and set that variable.',
         )
     if not isinstance(value, dict):

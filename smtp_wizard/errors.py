@@ -32,7 +32,16 @@ class ConfigError(UsageError):
 
 
 class SecretError(WizardError):
-    """The secret could not be stored or read (no keyring, locked, dropped, hung)."""
+    """The secret could not be stored or read.
+
+    `kind` tells the cases apart for callers that react differently: "no-backend",
+    "locked", "dropped" (a backend that keeps nothing), "timeout", "missing" (no such
+    entry or variable), "error".
+    """
+
+    def __init__(self, message: str, hint: str = "", kind: str = "error") -> None:
+        super().__init__(message, hint)
+        self.kind = kind
 
 
 class ExportError(UsageError):

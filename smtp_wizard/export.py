@@ -450,12 +450,12 @@ def _server(profile: Profile) -> _Server:
         raise ExportError(
             f"Profile {profile.name!r} has no {' and no '.join(missing)}; there is nothing "
             "to export yet.",
-            "Run smtp-wizard to set it, then export again.",
+            "Set it in the config file (`smtp-wizard config show` shows it), then export again.",
         )
     if profile.security not in SECURITY_MODES:
         raise ExportError(
             f"Profile {profile.name!r} has security {profile.security!r}.",
-            "Run smtp-wizard to set it to starttls, ssl or none.",
+            "Set it to starttls, ssl or none in the config file.",
         )
     assert profile.host is not None and profile.port is not None
     for field in ("host", "username", "from_address", "from_name"):
@@ -464,7 +464,7 @@ def _server(profile: Profile) -> _Server:
             raise ExportError(
                 f"Profile {profile.name!r}: {field} contains the control character "
                 f"{describe_char(char)}, which cannot be exported.",
-                "Run smtp-wizard to correct it.",
+                "Correct it in the config file.",
             )
     return _Server(
         host=profile.host,
@@ -506,7 +506,7 @@ def _check_entry(key: str, value: Value) -> None:
         raise ExportError(
             f"{subject} contains the control character {describe_char(char)}, which cannot "
             "be written to a .env file.",
-            "Run smtp-wizard to correct it.",
+            "Correct it in the config file.",
         )
     try:
         dotenv_value(clear)

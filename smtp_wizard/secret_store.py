@@ -187,9 +187,7 @@ def explain(exc: BaseException, action: str) -> SecretError:
         if isinstance(exc, cls):
             detail = str(exc).strip()
             text = f"{message} ({action}: {detail})" if detail else f"{message} ({action})"
-            error = SecretError(text, f"{hint}\n{ENV_ALTERNATIVE}")
-            error.kind = kind  # type: ignore[attr-defined]
-            return error
+            return SecretError(text, f"{hint}\n{ENV_ALTERNATIVE}", kind)
     raise exc
 
 
@@ -241,8 +239,9 @@ def resolve_password(
     if ref is None:
         raise SecretError(
             f"Profile {profile!r} has no password configured.",
-            "Run `smtp-wizard` to store one in the OS keyring, or add "
+            "Store one in the OS keyring with `smtp-wizard config set-password`, or add "
             'password = { env = "SMTP_PASSWORD" } to the profile.',
+            kind="missing",
         )
     if isinstance(ref, EnvRef):
         value = os.environ.get(ref.var)
@@ -251,6 +250,7 @@ def resolve_password(
                 f"The password of profile {profile!r} comes from ${ref.var}, which is "
                 f"{'empty' if value == '' else 'not set'}.",
                 f"Set {ref.var} in this shell (e.g. read -rs {ref.var}; export {ref.var}).",
+                kind="missing",
             )
         return Secret(value)
     assert isinstance(ref, KeyringRef)
@@ -262,7 +262,8 @@ def resolve_password(
         raise SecretError(
             f"No password for profile {profile!r} in the OS keyring "
             f"(service {ref.service!r}, entry {ref.key!r}).",
-            "Run `smtp-wizard` to store it again (a new machine or user account has an empty "
-            f"keyring).\n{ENV_ALTERNATIVE}",
+            "Store it with `smtp-wizard config set-password` (a new machine or user account "
+            f"has an empty keyring).\n{ENV_ALTERNATIVE}",
+            kind="missing",
         )
     return secret

@@ -460,7 +460,7 @@ def test_profile_without_host_or_port_says_which_and_how_to_set_it():
     text = str(caught.value)
     assert "host" in text
     assert "port" in text
-    assert "run smtp-wizard to set it" in text.lower()
+    assert "set it in the config file" in text.lower()
 
 
 def test_default_output_is_the_apps_env_file_for_every_format():

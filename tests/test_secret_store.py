@@ -77,7 +77,7 @@ def test_no_backend_at_all_is_named_and_the_env_alternative_offered() -> None:
     # the autouse fixture points keyring at its failing backend: no keyring at all
     with pytest.raises(SecretError) as caught:
         SecretStore().set("abc/default", Secret(PASSWORD))
-    assert caught.value.kind == "no-backend"  # type: ignore[attr-defined]
+    assert caught.value.kind == "no-backend"
     assert "No OS keyring" in caught.value.message
     assert 'password = { env = "SMTP_PASSWORD" }' in caught.value.hint
     assert PASSWORD not in str(caught.value)
@@ -89,7 +89,7 @@ def test_secret_service_without_a_dbus_session_is_named(monkeypatch: pytest.Monk
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # found anew from the env
     with pytest.raises(SecretError) as caught:
         SecretStore(timeout=5).get("abc/default")
-    assert caught.value.kind == "no-backend"  # type: ignore[attr-defined]
+    assert caught.value.kind == "no-backend"
     assert "D-Bus" in caught.value.hint
     assert "SMTP_PASSWORD" in caught.value.hint
 
@@ -97,7 +97,7 @@ def test_secret_service_without_a_dbus_session_is_named(monkeypatch: pytest.Monk
 def test_a_backend_that_drops_secrets_is_caught_by_the_read_back() -> None:
     with pytest.raises(SecretError) as caught:
         SecretStore(backend=null.Keyring()).set("abc/default", Secret(PASSWORD))
-    assert caught.value.kind == "dropped"  # type: ignore[attr-defined]
+    assert caught.value.kind == "dropped"
     assert "does not keep secrets" in caught.value.message
     assert "kept nothing" in caught.value.message
     assert PASSWORD not in str(caught.value)
@@ -125,7 +125,7 @@ def test_a_hanging_secret_service_ends_at_the_time_bound(
     with pytest.raises(SecretError) as caught:
         store.set("abc/default", Secret(PASSWORD))
     elapsed = time.monotonic() - started
-    assert caught.value.kind == "timeout"  # type: ignore[attr-defined]
+    assert caught.value.kind == "timeout"
     assert "did not answer" in caught.value.message
     assert elapsed < 3
 
@@ -157,7 +157,7 @@ def test_a_locked_keyring_is_named_as_locked(locked_secret_service: None) -> Non
     store = SecretStore(backend=SecretService.Keyring(), timeout=3.0)
     with pytest.raises(SecretError) as caught:
         store.set("abc/default", Secret(PASSWORD))
-    assert caught.value.kind == "locked"  # type: ignore[attr-defined]
+    assert caught.value.kind == "locked"
     assert "Unlock" in caught.value.hint
     assert PASSWORD not in str(caught.value)
 
