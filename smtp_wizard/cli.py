@@ -318,7 +318,9 @@ def build_parser() -> Parser:
     providers.set_defaults(handler=cmd_providers)
 
     config = sub.add_parser(
-        "config", help="show the saved config", description="Inspect the config file."
+        "config",
+        help="show the config; store a password in the keyring",
+        description="Inspect the config file, or store a profile's password in the OS keyring.",
     )
     config_sub = config.add_subparsers(
         dest="config_command", metavar="ACTION", parser_class=Parser, required=True
