@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtp_wizard.checks.model import CheckResult, Status
-from smtp_wizard.checks.smtp import SmtpSettings, Transcript, prepare, smtp_checks
+from smtp_wizard.checks.smtp import CHECK_IDS, SmtpSettings, Transcript, prepare, smtp_checks
 from smtp_wizard.errors import UsageError
 from smtp_wizard.providers import get_provider
 from smtp_wizard.secret import Secret
@@ -81,20 +81,8 @@ def probe(
 
 
 def assert_every_check_reported(outcome: Outcome) -> None:
-    assert sorted(outcome.order) == sorted(
-        [
-            "dns.host",
-            "smtp.connect",
-            "smtp.greeting",
-            "smtp.ehlo",
-            "smtp.tls",
-            "tls.version",
-            "tls.certificate",
-            "smtp.auth_mechanisms",
-            "smtp.auth",
-            "smtp.send",
-        ]
-    )
+    assert sorted(outcome.order) == sorted(CHECK_IDS)
+    assert len(CHECK_IDS) == 10
 
 
 # -- the good paths ----------------------------------------------------------------------------
