@@ -22,7 +22,7 @@ import errno
 import socket
 import threading
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -176,7 +176,7 @@ class DnsTestServer:
         self.port = 0
         self._lock = threading.Lock()
         self._servfail: set[str] = set()
-        self._drop: set[str] = set()
+        self._drop: dict[str, frozenset[str]] = {}
         self._delay: dict[str, float] = {}
         self._counts: Counter[tuple[str, str]] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -197,10 +197,13 @@ class DnsTestServer:
         with self._lock:
             self._servfail.add(_key(name))
 
-    def drop(self, name: str) -> None:
-        """Never answer a query for `name` (UDP or TCP): the client must time out."""
+    def drop(self, name: str, keep: Iterable[str] = ()) -> None:
+        """Never answer a query for `name` (UDP or TCP): the client must time out.
+
+        Types in `keep` are still answered (a server that times out on some types only).
+        """
         with self._lock:
-            self._drop.add(_key(name))
+            self._drop[_key(name)] = frozenset(t.upper() for t in keep)
 
     def delay(self, name: str, seconds: float) -> None:
         """Answer queries for `name` (or every name: `ALL`) `seconds` late."""
@@ -335,7 +338,7 @@ class DnsTestServer:
         qtype = dns.rdatatype.to_text(query.question[0].rdtype) if query.question else ""
         with self._lock:
             self._counts[(key, qtype)] += 1
-            dropped = key in self._drop
+            dropped = key in self._drop and qtype not in self._drop[key]
             failing = key in self._servfail
             delay = self._delay.get(key, self._delay.get(ALL, 0.0))
         if dropped:

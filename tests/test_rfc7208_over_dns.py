@@ -54,11 +54,6 @@ MAX_STRING: Final = 255
 # Cases that cannot pass over real DNS, and why. Each is strict: if it starts passing, the
 # reason is gone and the mark must go too.
 KNOWN_FAILURES: Final[dict[str, str]] = {
-    "spftimeout": (
-        "test server: the suite times out only the record types listed after TIMEOUT "
-        "(TXT answers, type SPF times out), but DnsTestServer.drop(name) silences every "
-        "type of a name, so the TXT query times out too and the result is temperror"
-    ),
     "null-text": (
         "smtp_wizard.checks.dns: null.example.com has a TXT record with no strings next to "
         "its SPF record; dnspython refuses to parse such an answer (FormError 'the list of "
@@ -124,8 +119,11 @@ def absolute(name: str) -> dns.name.Name:
     return dns.name.from_text(name, origin=dns.name.root)
 
 
-def build_zone(zonedata: Mapping[str, Sequence[Any]]) -> tuple[dns.zone.Zone, list[str]]:
-    """The scenario's records as one zone rooted at ".", and the names to drop (TIMEOUT)."""
+def build_zone(
+    zonedata: Mapping[str, Sequence[Any]],
+) -> tuple[dns.zone.Zone, list[tuple[str, tuple[str, ...]]]]:
+    """The scenario's records as one zone rooted at ".", and the names to drop (TIMEOUT),
+    each with the types that still answer."""
     zone = dns.zone.Zone(dns.name.root, relativize=False)
 
     def add(name: dns.name.Name, rdata: dns.rdata.Rdata) -> None:
@@ -137,7 +135,7 @@ def build_zone(zonedata: Mapping[str, Sequence[Any]]) -> tuple[dns.zone.Zone, li
         dns.rdata.from_text(IN, "SOA", "ns.test. hostmaster.test. 1 3600 600 86400 300"),
     )
     add(dns.name.root, dns.rdata.from_text(IN, "NS", "ns.test."))
-    drops: list[str] = []
+    drops: list[tuple[str, tuple[str, ...]]] = []
     for text, entries in zonedata.items():
         name = absolute(text)
         zone.find_node(name, create=True)  # listed without records: NODATA, not NXDOMAIN
@@ -145,7 +143,15 @@ def build_zone(zonedata: Mapping[str, Sequence[Any]]) -> tuple[dns.zone.Zone, li
         has_txt = False
         for entry in entries:
             if entry == TIMEOUT:
-                drops.append(text)
+                # The types given a value are answered; every other type times out.
+                answered = tuple(
+                    rtype
+                    for other in entries
+                    if other != TIMEOUT
+                    for rtype, value in other.items()
+                    if value != "NONE"
+                )
+                drops.append((text, answered))
                 continue
             ((rtype, value),) = entry.items()
             if rtype == "TXT":
@@ -210,7 +216,9 @@ async def run_case(server: DnsTestServer, case: Mapping[str, Any], slow: bool) -
     return Outcome(result, case, time.monotonic() - started)
 
 
-async def run_all(servers: dict[int, DnsTestServer], drops: dict[int, list[str]]) -> SuiteRun:
+async def run_all(
+    servers: dict[int, DnsTestServer], drops: dict[int, list[tuple[str, tuple[str, ...]]]]
+) -> SuiteRun:
     ids: list[str] = []
     work = []
     for scenario in SCENARIOS:
@@ -226,15 +234,15 @@ async def run_all(servers: dict[int, DnsTestServer], drops: dict[int, list[str]]
 def suite_run() -> Iterator[SuiteRun]:
     """Every case of the suite, run at once: one server per scenario, each on 127.0.0.1."""
     servers: dict[int, DnsTestServer] = {}
-    drops: dict[int, list[str]] = {}
+    drops: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
     try:
         for scenario in SCENARIOS:
             zone, dropped = build_zone(scenario.zonedata)
             server = DnsTestServer({dns.name.root: zone}).start()
             servers[scenario.index] = server
             drops[scenario.index] = dropped
-            for name in dropped:
-                server.drop(name)
+            for name, answered in dropped:
+                server.drop(name, keep=answered)
         yield asyncio.run(run_all(servers, drops))
     finally:
         for server in servers.values():
