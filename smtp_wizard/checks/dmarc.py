@@ -25,9 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from smtp_wizard import validate
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup
-from smtp_wizard.checks.model import CheckResult, Status
+from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
 
 __all__ = [
     "CHECK_ID",
@@ -436,12 +435,9 @@ async def dmarc_check(
 ) -> CheckResult:
     """`dns.dmarc`: the policy that applies to `domain`, and what it does. Never raises for DNS."""
     started = time.monotonic()
-    try:
-        name = validate.hostname(domain)
-    except ValueError as exc:
-        return CheckResult(
-            CHECK_ID, Status.FAIL, f"{domain!r} is not a domain: {exc}", subject=domain
-        )
+    name = ascii_domain(CHECK_ID, domain)
+    if isinstance(name, CheckResult):
+        return name
     try:
         async with asyncio.timeout(timeout):
             discovery = await discover_dmarc(name, lookup)

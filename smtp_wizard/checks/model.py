@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from smtp_wizard import validate
+
 
 class Status(StrEnum):
     PASS = "pass"  # noqa: S105 (a verdict, not a password)
@@ -60,6 +62,19 @@ class CheckResult:
         if self.subject is not None:
             document["subject"] = self.subject
         return document
+
+
+def ascii_domain(check_id: str, domain: str, subject: str | None = None) -> str | CheckResult:
+    """`domain` in its ASCII (IDNA) form, or the failed result of `check_id` saying why not.
+
+    Every domain check starts here, so each reports a bad domain the same way.
+    """
+    try:
+        return validate.hostname(domain)
+    except ValueError as exc:
+        return CheckResult(
+            check_id, Status.FAIL, f"{domain!r} is not a domain: {exc}", subject=subject or domain
+        )
 
 
 def skipped(check_id: str, reason: str, subject: str | None = None) -> CheckResult:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from smtp_wizard import validate
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, MxRecord
-from smtp_wizard.checks.model import CheckResult, Status
+from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
 
 
 async def _resolves(lookup: DnsLookup, host: str) -> bool | DnsError:
@@ -37,10 +36,10 @@ async def mx_check(domain: str, lookup: DnsLookup) -> CheckResult:
     def result(status: Status, summary: str, detail: str = "", advice: str = "") -> CheckResult:
         return CheckResult("dns.mx", status, summary, detail, advice, subject=domain).timed(started)
 
-    try:
-        domain = validate.hostname(domain)  # the ASCII form, as every other check reports
-    except ValueError as exc:
-        return result(Status.FAIL, f"{domain!r} is not a domain: {exc}")
+    name = ascii_domain("dns.mx", domain)
+    if isinstance(name, CheckResult):
+        return name
+    domain = name  # the ASCII form, as every other check reports
     try:
         records = await lookup.mx(domain)
     except DnsError as exc:

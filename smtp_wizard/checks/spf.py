@@ -29,9 +29,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
-from smtp_wizard import validate
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, MxRecord
-from smtp_wizard.checks.model import CheckResult, Status
+from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
 from smtp_wizard.providers import UNKNOWN, Provider, get_provider
 
 __all__ = [
@@ -1675,12 +1674,9 @@ async def spf_check(
     the whole check; running out is a temporary failure.
     """
     started = time.monotonic()
-    try:
-        name = validate.hostname(domain)
-    except ValueError as exc:
-        return CheckResult(
-            CHECK_ID, Status.FAIL, f"{domain!r} is not a domain: {exc}", subject=domain
-        )
+    name = ascii_domain(CHECK_ID, domain)
+    if isinstance(name, CheckResult):
+        return name
     try:
         async with asyncio.timeout(timeout):
             report = await analyse_spf(name, lookup, _provider_include(provider))
@@ -1756,12 +1752,9 @@ async def evaluate_for_ip(
         return CheckResult(
             IP_CHECK_ID, Status.FAIL, f"{ip!r} is not an IP address", subject=subject
         )
-    try:
-        name = validate.hostname(domain)
-    except ValueError as exc:
-        return CheckResult(
-            IP_CHECK_ID, Status.FAIL, f"{domain!r} is not a domain: {exc}", subject=subject
-        )
+    name = ascii_domain(IP_CHECK_ID, domain, subject)
+    if isinstance(name, CheckResult):
+        return name
     try:
         async with asyncio.timeout(timeout):
             result = await check_host(
