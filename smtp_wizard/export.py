@@ -35,7 +35,8 @@ from urllib.parse import quote
 
 from smtp_wizard.config import Profile
 from smtp_wizard.errors import ExportError, UsageError
-from smtp_wizard.fsutil import atomic_write
+from smtp_wizard.fsutil import WriteResult, read_regular_file, write_file
+from smtp_wizard.gitcheck import git_ignore_warning as git_ignore_warning  # for cli.py
 from smtp_wizard.secret import Secret
 from smtp_wizard.validate import SECURITY_MODES, control_character, describe_char
 
@@ -568,6 +569,10 @@ def format_dotenv(rendered: Rendered, *, reveal: bool) -> str:
 
 # --- merging into an existing .env ----------------------------------------------------------
 
+DOTENV_LIMIT = 1 << 20
+"""The largest `.env` smtp-wizard reads to merge into (1 MiB): far above any real one, and
+a bound on what a wrong `--output` (a log, an image) can cost."""
+
 # A key line as python-dotenv sees it (`export` prefix, key, `=`), up to the value's start.
 _KEY_LINE = re.compile(r"(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<key>[^=#\s]+)[ \t]*=[ \t]*")
 
@@ -612,7 +617,8 @@ def _closing_quote(text: str, start: int) -> int:
 
 def _statements(text: str) -> list[_Statement]:
     """Split `text` into statements, so a line inside another key's multi-line quoted value
-    is never taken for a key line. An unclosed quote is one line, as python-dotenv reads it."""
+    is never taken for a key line. Only for text `_check_parses` accepted: there every
+    opening quote is closed, perhaps lines later, as python-dotenv reads it."""
     statements = []
     pos = 0
     while pos < len(text):
@@ -633,7 +639,157 @@ def _statements(text: str) -> list[_Statement]:
     return statements
 
 
-def merge_dotenv(existing: str, rendered: Rendered) -> str:
+# python-dotenv's grammar (dotenv/parser.py, 1.x), mirrored so that a file it cannot read is
+# refused before anything is written, and the merged file is read back as it would read it.
+# The loaders disagree on much (Compose is stricter about names), but an unclosed quote,
+# the fault that swallows the keys appended after it, fails in both.
+_DE_SPACE = re.compile(r"\s*")
+_DE_EXPORT = re.compile(r"(?:export[^\S\r\n]+)?")
+_DE_QUOTED_KEY = re.compile(r"'([^']+)'")
+_DE_KEY = re.compile(r"([^=\#\s]+)")
+_DE_BLANK = re.compile(r"[^\S\r\n]*")
+_DE_EQUAL = re.compile(r"(=[^\S\r\n]*)")
+_DE_VALUE = {
+    "'": re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL),
+    '"': re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL),
+}
+_DE_ESCAPES = {"'": re.compile(r"\\[\\']"), '"': re.compile(r"\\[\\'\"abfnrtv]")}
+_DE_ESCAPED = dict(zip("\\'\"abfnrtv", "\\'\"\a\b\f\n\r\t\v", strict=True))
+_DE_UNQUOTED = re.compile(r"[^\r\n]*")
+_DE_COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+_DE_END = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_DE_REST = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
+_DE_NEWLINE = re.compile(r"\r\n|\n|\r")
+_QUOTE_NAMES = {"'": "single quote (')", '"': 'double quote (")'}
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """One statement as python-dotenv reads it; `error` says why it cannot (never quoting
+    the line, which may hold a secret)."""
+
+    line: int
+    key: str | None
+    value: str | None
+    error: str | None = None
+
+
+class _Unreadable(Exception):
+    """Where python-dotenv gives up on a statement (`pos`), why, and its key if read."""
+
+    def __init__(self, reason: str, pos: int, key: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.pos = pos
+        self.key = key
+
+
+def _dotenv_bindings(text: str) -> list[_Binding]:
+    """`text` statement by statement, as python-dotenv's `parse_stream` reads it."""
+    text = text.removeprefix("\ufeff")
+    bindings = []
+    pos = 0
+    while pos < len(text):
+        start = _match(_DE_SPACE, text, pos)
+        if start >= len(text):
+            break
+        line = len(_DE_NEWLINE.findall(text, 0, start)) + 1
+        try:
+            key, value, pos = _dotenv_binding(text, start)
+        except _Unreadable as exc:
+            bindings.append(_Binding(line, exc.key, None, exc.reason))
+            pos = _match(_DE_REST, text, exc.pos)
+            continue
+        bindings.append(_Binding(line, key, value))
+    return bindings
+
+
+def _match(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """End of `pattern` matched at `pos` (for patterns that always match)."""
+    match = pattern.match(text, pos)
+    assert match is not None
+    return match.end()
+
+
+def _dotenv_binding(text: str, pos: int) -> tuple[str | None, str | None, int]:
+    """(key, value, end) of the statement at `pos`; _Unreadable where python-dotenv fails."""
+    pos = _match(_DE_EXPORT, text, pos)
+    key = None
+    if not text.startswith("#", pos):
+        pattern = _DE_QUOTED_KEY if text.startswith("'", pos) else _DE_KEY
+        match = pattern.match(text, pos)
+        if match is None:
+            reason = (
+                "its name opens a single quote (') that is never closed"
+                if pattern is _DE_QUOTED_KEY
+                else "it has no variable name before the ="
+            )
+            raise _Unreadable(reason, pos)
+        key, pos = match[1], match.end()
+    pos = _match(_DE_BLANK, text, pos)
+    value = None
+    quoted = False
+    if text.startswith("=", pos):
+        equal = _DE_EQUAL.match(text, pos)
+        assert equal is not None
+        pos = equal.end()
+        char = text[pos : pos + 1]
+        if (len(equal[1]) > 1 and char == "#") or char in ("", "\n", "\r"):
+            value = ""
+        elif char in _DE_VALUE:
+            match = _DE_VALUE[char].match(text, pos)
+            if match is None:
+                raise _Unreadable(
+                    f"its value opens a {_QUOTE_NAMES[char]} that is never closed", pos, key
+                )
+            value = _DE_ESCAPES[char].sub(lambda m: _DE_ESCAPED[m[0][1]], match[1])
+            pos, quoted = match.end(), True
+        else:
+            match = _DE_UNQUOTED.match(text, pos)
+            assert match is not None
+            value = re.sub(r"\s+#.*", "", match[0]).rstrip()
+            pos = match.end()
+    pos = _match(_DE_COMMENT, text, pos)
+    end = _DE_END.match(text, pos)
+    if end is None:
+        raise _Unreadable(
+            "there is more text after its closing quote"
+            if quoted
+            else "it is neither KEY=value, a bare KEY, nor a comment",
+            pos,
+            key if quoted else None,  # without an `=`, the "key" may be a pasted secret
+        )
+    return key, value, end.end()
+
+
+def _check_parses(text: str, source: str) -> None:
+    """Refuse a `.env` its loaders cannot read: merging into it could lose our keys (an
+    unclosed quote swallows every line up to the next quote, which may be ours)."""
+    for binding in _dotenv_bindings(text):
+        if binding.error is not None:
+            named = f" ({binding.key})" if binding.key else ""
+            raise ExportError(
+                f"{source}, line {binding.line}{named}: {binding.error}, so python-dotenv and "
+                "Docker Compose cannot read that line; smtp-wizard did not write to the file.",
+                "Correct that line (or delete it), then export again; or export to another "
+                "file with --output PATH.",
+            )
+
+
+def _check_reads_back(text: str, values: dict[str, str], source: str) -> None:
+    """The merged file, read as python-dotenv reads it, must give exactly our values."""
+    read = {b.key: b.value for b in _dotenv_bindings(text) if b.key is not None}
+    for key, value in values.items():
+        if read.get(key) != value:
+            raise ExportError(
+                f"After merging, python-dotenv would not read {key} back as written to "
+                f"{source}, so smtp-wizard did not write the file.",
+                "This is a bug in smtp-wizard: please report it, describing the file's layout "
+                "(not its values). Meanwhile, export to a new file with --output PATH.",
+            )
+
+
+def merge_dotenv(existing: str, rendered: Rendered, *, source: str = ".env") -> str:
     """`existing` (.env text) with the keys of `rendered` set: the rest kept byte for byte.
 
     Each key this export owns is replaced where it stands (the first time it appears;
@@ -641,7 +797,11 @@ def merge_dotenv(existing: str, rendered: Rendered) -> str:
     that were absent go at the end, under the format's header comment unless the file
     already has it. CRLF line endings, a missing final newline and a UTF-8 byte order
     mark (which both parsers skip) are kept.
+
+    ExportError, naming `source` and the line, when `existing` has a statement its loaders
+    cannot read (an unclosed quote, text after a closing quote, a line without a name).
     """
+    _check_parses(existing, source)
     bom = "\ufeff" if existing.startswith("\ufeff") else ""
     existing = existing.removeprefix(bom)
     values = {
@@ -668,38 +828,41 @@ def merge_dotenv(existing: str, rendered: Rendered) -> str:
 
     missing = [key for key, _ in rendered.entries if key not in seen]
     if not missing:
-        return bom + "".join(out)
+        merged = bom + "".join(out)
+    else:
+        body = "".join(out)
+        if body and not body.endswith("\n"):
+            body += newline
+        block = []
+        if not has_title:
+            if body.strip() and not body.endswith(("\n\n", "\n\r\n")):
+                block.append("")
+            block.append(title)
+        block += [f"{key}={dotenv_value(values[key])}" for key in missing]
+        final = "" if existing and not existing.endswith("\n") else newline
+        merged = bom + body + newline.join(block) + final
+    _check_reads_back(merged, values, source)
+    return merged
 
-    body = "".join(out)
-    if body and not body.endswith("\n"):
-        body += newline
-    block = []
-    if not has_title:
-        if body.strip() and not body.endswith(("\n\n", "\n\r\n")):
-            block.append("")
-        block.append(title)
-    block += [f"{key}={dotenv_value(values[key])}" for key in missing]
-    final = "" if existing and not existing.endswith("\n") else newline
-    return bom + body + newline.join(block) + final
 
-
-def write_dotenv(path: Path, rendered: Rendered) -> None:
+def write_dotenv(path: Path, rendered: Rendered) -> WriteResult:
     """Merge `rendered` into the `.env` at `path` (or create it), atomically, mode 0600.
 
     The file holds the password, so it ends up readable by its owner only, even if it was
-    0644 before. Until the final rename the old file is untouched: a failure leaves it as
-    it was and no partial file behind.
+    0644 before; its owner and group are kept (see `WriteResult.warnings`). A symbolic link
+    is written through; a directory, device, FIFO or socket is refused, and so is a file
+    its loaders cannot read (see `merge_dotenv`). Until the final rename the old file is
+    untouched: a failure leaves it as it was and no partial file behind.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        raw = b""  # nothing to merge; atomic_write reports a folder that is not one
-    except OSError as exc:
+        raw = read_regular_file(path, limit=DOTENV_LIMIT, what=".env file", error=ExportError)
+    except FileNotFoundError:
+        raw = b""  # nothing to merge (a dangling link included); write_file creates it
+    except ExportError as exc:
         raise ExportError(
-            f"Cannot write {path}: the existing file cannot be read to merge into it "
-            f"({exc.strerror or exc}).",
-            "Check that it is a file you may read and write, or choose another with --output.",
+            exc.message,
+            "Export to a regular file with --output PATH, or print the settings with --output -.",
         ) from None
     try:
         existing = raw.decode("utf-8")
@@ -708,9 +871,9 @@ def write_dotenv(path: Path, rendered: Rendered) -> None:
             f"{path} is not UTF-8 text (byte {exc.start}); smtp-wizard will not rewrite it.",
             "Convert it to UTF-8, or export to another file with --output PATH.",
         ) from None
-    data = merge_dotenv(existing, rendered).encode("utf-8")
+    data = merge_dotenv(existing, rendered, source=str(path)).encode("utf-8")
     try:
-        atomic_write(path, data, mode=0o600)
+        return write_file(path, data, mode=0o600)
     except ExportError:
         raise
     except UsageError as exc:
