@@ -2,10 +2,13 @@
 
 The daemon keeps its keyring files under a temporary HOME, unlocked with a throw-away
 password, so tests use the real Secret Service without touching the developer's own.
+`start_bare_bus` starts the bus alone, with nothing activatable on it: the D-Bus session
+of an SSH login or a container, where no Secret Service runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KEYRING_PASSWORD = b"throw-away-test-keyring"
+
+# A session bus like the system's session.conf. Without <standard_session_servicedirs/>
+# nothing can be activated: with the usual service folders, the first call to
+# org.freedesktop.secrets starts the installed gnome-keyring-daemon.
+BARE_BUS_CONFIG = """<busconfig>
+  <type>session</type>
+  <listen>unix:dir={runtime}</listen>
+  <auth>EXTERNAL</auth>
+  {servicedirs}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
 
 @dataclass
@@ -58,6 +77,66 @@ class SecretServiceSession:
                 if pipe is not None:
                     pipe.close()
             self.bus = None
+
+
+@dataclass
+class BareBus:
+    """A private D-Bus session bus on which no service runs (unless one is activated)."""
+
+    bus_address: str
+    runtime_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "DBUS_SESSION_BUS_ADDRESS": self.bus_address,
+            "XDG_RUNTIME_DIR": str(self.runtime_dir),
+        }
+
+    def stop(self) -> None:
+        """Stop the bus and whatever it started (they share its process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=5)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def start_bare_bus(base: Path, *, activation: bool = False) -> BareBus:
+    """Start dbus-daemon alone; RuntimeError saying what is missing.
+
+    With `activation`, the system's session services can be started on demand, as on a
+    server where gnome-keyring is installed and an SSH login has a D-Bus session: the first
+    Secret Service call starts a gnome-keyring-daemon that has no keyring and no display.
+    """
+    dbus = shutil.which("dbus-daemon")
+    if dbus is None:
+        raise RuntimeError("dbus-daemon is not installed (Debian package: dbus)")
+    runtime = base / "run"
+    runtime.mkdir(mode=0o700, parents=True)
+    config = base / "bare-session.conf"
+    servicedirs = "<standard_session_servicedirs/>" if activation else ""
+    config.write_text(BARE_BUS_CONFIG.format(runtime=runtime, servicedirs=servicedirs))
+    bus = subprocess.Popen(
+        [dbus, f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
+        env={  # what an activated service inherits: a HOME of its own, never the real one
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(base),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "LANG": "C.UTF-8",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert bus.stdout is not None and bus.stderr is not None
+    address = bus.stdout.readline().decode().strip()
+    if not address:
+        bus.kill()
+        bus.wait(timeout=5)
+        raise RuntimeError(f"dbus-daemon did not start: {bus.stderr.read().decode()[:300]}")
+    return BareBus(address, runtime, bus)
 
 
 def start_secret_service(base: Path, timeout: float = 15.0) -> SecretServiceSession:

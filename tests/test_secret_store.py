@@ -10,11 +10,12 @@ from pathlib import Path
 import keyring.core
 import pytest
 import secretstorage
+from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, null
 from keyring.testing.backend import BackendBasicTests
 
 from smtp_wizard.config import EnvRef, KeyringRef
-from smtp_wizard.errors import SecretError
+from smtp_wizard.errors import SecretError, UsageError
 from smtp_wizard.secret import Secret
 from smtp_wizard.secret_store import GuardedKeyring, SecretStore, resolve_password
 from tests.conftest import require
@@ -187,3 +188,103 @@ def test_resolve_explains_a_missing_keyring_entry(secret_service: object) -> Non
 def test_resolve_explains_a_profile_without_password() -> None:
     with pytest.raises(SecretError, match="no password configured"):
         resolve_password(None, "default")
+
+
+def test_an_empty_chainer_is_no_keyring_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyring's chainer with nothing to chain would accept a password and keep nothing."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.chainer.ChainerBackend")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # found anew from the env
+    started = time.monotonic()
+    with pytest.raises(SecretError) as caught:
+        SecretStore().set("abc/default", Secret(PASSWORD))
+    assert time.monotonic() - started < 1
+    assert caught.value.kind == "no-backend"
+    assert "No OS keyring is available" in caught.value.message
+    assert "no D-Bus session" in caught.value.message
+    assert PASSWORD not in str(caught.value)
+
+
+def test_a_time_bound_given_by_the_caller_replaces_the_default(
+    silent_bus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", silent_bus)
+    store = SecretStore(backend=SecretService.Keyring())  # default: 10 s
+    started = time.monotonic()
+    with pytest.raises(SecretError) as caught:
+        store.get("abc/default", timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert caught.value.kind == "timeout"
+    assert "0.5 s" in caught.value.message
+
+
+def test_resolve_password_reads_the_keyring_within_the_callers_deadline(
+    silent_bus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", silent_bus)
+    store = SecretStore(backend=SecretService.Keyring())
+    started = time.monotonic()
+    with pytest.raises(SecretError) as caught:
+        resolve_password(KeyringRef("smtp-wizard", "abc/default"), "default", store, timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert caught.value.kind == "timeout"
+
+
+class SlowKeyring(KeyringBackend):
+    """A backend whose every call takes `delay` seconds (pure logic: the shared deadline)."""
+
+    priority = 0
+    viable = False  # never a candidate in keyring's discovery (see GuardedKeyring)
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.stored: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        time.sleep(self.delay)
+        return self.stored.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        time.sleep(self.delay)
+        self.stored[service, username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        time.sleep(self.delay)
+        del self.stored[service, username]
+
+
+def test_the_write_and_its_read_back_share_one_deadline() -> None:
+    # each call alone fits in the bound; both together do not
+    store = SecretStore(backend=SlowKeyring(0.4), timeout=0.6)
+    started = time.monotonic()
+    with pytest.raises(SecretError) as caught:
+        store.set("abc/default", Secret(PASSWORD))
+    assert time.monotonic() - started < 1.0
+    assert caught.value.kind == "timeout"
+    assert "read back" in caught.value.message
+
+
+NOT_UTF8_PASSWORD = "pw\udcff\udcfe"  # bytes 0xff 0xfe, as surrogateescape delivers them
+
+
+def test_a_password_that_is_not_utf8_is_refused_before_the_keyring(
+    secret_service: object,
+) -> None:
+    store = SecretStore()
+    with pytest.raises(UsageError) as caught:
+        store.set("abc/default", Secret(NOT_UTF8_PASSWORD))
+    assert "not UTF-8 text" in caught.value.message
+    assert "nothing was stored" in caught.value.message
+    assert "keyring" not in caught.value.message.lower()  # not blamed on the keyring
+    assert "\udcff" not in str(caught.value) and "pw" not in str(caught.value)
+    assert store.get("abc/default") is None
+
+
+def test_an_env_password_that_is_not_utf8_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_SMTP_PASSWORD", NOT_UTF8_PASSWORD)
+    with pytest.raises(SecretError) as caught:
+        resolve_password(EnvRef("APP_SMTP_PASSWORD"), "default")
+    assert caught.value.kind == "invalid"
+    assert "$APP_SMTP_PASSWORD" in caught.value.message
+    assert "not UTF-8 text" in caught.value.message
+    assert "\udcff" not in str(caught.value)
