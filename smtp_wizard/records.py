@@ -21,18 +21,19 @@ strings of at most 255 bytes), as the name/type/value rows a registrar's form as
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from smtp_wizard.checks import dmarc as dmarc_module
 from smtp_wizard.checks.dkim import dkim_name
-from smtp_wizard.checks.dnsapi import DnsError, DnsLookup
+from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, TxtAnswer
 from smtp_wizard.checks.spf import (
     MAX_DNS_LOOKUPS,
     IncludeCost,
+    SpfReport,
     analyse_spf,
-    merge_spf_records,
+    suggest_spf,
 )
 from smtp_wizard.providers import UNKNOWN, Provider
 
@@ -42,7 +43,10 @@ __all__ = [
     "RecordPlan",
     "RecordRow",
     "RecordSection",
+    "dkim_value",
+    "own_dmarc_record",
     "plan_records",
+    "published_from",
     "read_published",
     "records_to_add",
     "render_records_text",
@@ -207,159 +211,85 @@ def _provider_include(provider: Provider | None) -> str | None:
     return provider.spf_include
 
 
-def _has_plus_all(record: str) -> bool:
-    return any(term.lower() == "+all" for term in record.split()[1:])
-
-
 def _included(record: str, include: str) -> bool:
     wanted = f"include:{include.lower().rstrip('.')}"
     return any(t.lower().lstrip("+").rstrip(".") == wanted for t in record.split()[1:])
 
 
-def _drop_candidates(
-    includes: Sequence[IncludeCost], keep: str | None, excess: int
-) -> tuple[IncludeCost, ...]:
-    """The fewest includes (most expensive first) whose removal saves `excess` lookups."""
-    chosen: list[IncludeCost] = []
-    saved = 0
-    own = [c for c in includes if c.depth == 1 and c.term.lower().startswith("include:")]
-    for cost in sorted(own, key=lambda c: -c.lookups):
-        if saved >= excess:
-            break
-        if keep and cost.domain == keep.lower().rstrip("."):
-            continue
-        chosen.append(cost)
-        saved += cost.lookups
-    return tuple(chosen)
+_SOFTFAIL_NOTE: Final = (
+    "~all asks receivers to treat other senders as suspicious; switch to -all once every "
+    "service that sends as the domain is listed."
+)
 
 
 def _spf_section(
     domain: str, provider: Provider | None, published: Published
 ) -> tuple[RecordSection, int | None, tuple[IncludeCost, ...]]:
+    """The SPF rows: the record `spf.suggest_spf` makes (the one the dns.spf check shows)."""
     include = _provider_include(provider)
     existing = published.spf_records
-    notes: list[str] = []
-    rows: list[RecordRow] = []
-    added_cost = published.provider_include_cost if include else 0
-
-    if not existing:
-        if include:
-            value = f"v=spf1 include:{include} ~all"
-            rows.append(_row("SPF", "add", domain, domain, "TXT", value, note="new SPF record"))
-            after = added_cost
-        else:
-            value = "v=spf1 include:<your provider's SPF domain> ~all"
-            rows.append(
-                _row(
-                    "SPF",
-                    "add",
-                    domain,
-                    domain,
-                    "TXT",
-                    value,
-                    placeholder=True,
-                    note="replace the placeholder with the include your provider documents, "
-                    "or ip4:<your server's address>",
-                )
-            )
-            after = None
-        notes.append(
-            "~all asks receivers to treat other senders as suspicious; switch to -all "
-            "once every service that sends as the domain is listed."
-        )
-        return RecordSection("SPF", tuple(rows), tuple(notes)), after, ()
-
-    plus_all = any(_has_plus_all(r) for r in existing)
-    present = published.provider_include_present or (
+    present = bool(published.provider_include_present) or (
         include is not None and any(_included(r, include) for r in existing)
     )
-    to_add = include if include and not present else None
-    lookups = published.spf_lookups
-    after = (lookups + (added_cost or 0)) if lookups is not None and to_add else lookups
-    if to_add and added_cost is None:
-        after = None
+    suggestion = suggest_spf(
+        existing,
+        include,
+        lookups=published.spf_lookups,
+        includes=published.spf_includes,
+        include_cost=published.provider_include_cost,
+        include_present=present,
+    )
+    notes: list[str] = []
+    rows: list[RecordRow] = []
 
-    if len(existing) > 1:
-        merged = merge_spf_records(existing, to_add, all_qualifier="~" if plus_all else None)
-        for record in existing:
-            rows.append(
-                _row(
-                    "SPF",
-                    "delete",
-                    domain,
-                    domain,
-                    "TXT",
-                    record,
-                    note="one of several SPF records: together they are a permerror",
-                )
-            )
-        rows.append(
-            _row(
-                "SPF",
-                "add",
-                domain,
-                domain,
-                "TXT",
-                merged,
-                note=f"the single record that replaces the {len(existing)} above",
-            )
+    def row(action: str, value: str, **extra: Any) -> None:
+        rows.append(_row("SPF", action, domain, domain, "TXT", value, **extra))
+
+    if suggestion is None:
+        note = f"already includes {include}" if include and present else "nothing to add"
+        row("keep", existing[0], note=note)
+    elif not existing:
+        note = (
+            "new SPF record"
+            if not suggestion.placeholder
+            else "replace the placeholder with the include your provider documents, "
+            "or ip4:<your server's address>"
+        )
+        row("add", suggestion.record, placeholder=suggestion.placeholder, note=note)
+    elif len(existing) > 1:
+        for record in sorted(existing):  # DNS gives them in any order
+            row("delete", record, note="one of several SPF records: together they are a permerror")
+        row(
+            "add",
+            suggestion.record,
+            note=f"the single record that replaces the {len(existing)} above",
         )
         notes.append(
             "A domain may publish only one SPF record: receivers return permerror "
             "when there are two, and then no SPF passes at all."
         )
-    elif to_add or plus_all:
-        merged = merge_spf_records(existing, to_add, all_qualifier="~" if plus_all else None)
-        rows.append(
-            _row(
-                "SPF",
-                "replace",
-                domain,
-                domain,
-                "TXT",
-                merged,
-                note=f"edit the existing record (was: {existing[0]}); do not add a second one",
-            )
-        )
     else:
-        rows.append(
-            _row(
-                "SPF",
-                "keep",
-                domain,
-                domain,
-                "TXT",
-                existing[0],
-                note=f"already includes {include}" if include else "nothing to add",
-            )
+        row(
+            "replace",
+            suggestion.record,
+            note=f"edit the existing record (was: {existing[0]}); do not add a second one",
         )
-    if to_add:
-        notes.append(f"include:{to_add} goes before 'all' (or redirect=), in the existing record.")
-    if plus_all:
-        notes.append("+all was replaced by ~all: +all authorises every server on the internet.")
+    if suggestion is not None and suggestion.added and existing:
+        notes.append(
+            f"include:{suggestion.added} goes before 'all' (or redirect=), in the existing record."
+        )
+    if suggestion is not None:
+        notes.extend(s for s in suggestion.explain() if not s.startswith("Replace the placeholder"))
+    if not existing:
+        notes.append(_SOFTFAIL_NOTE)
     if include is None:
         hint = "your provider's documentation names the SPF include to add"
         notes.append(f"No SPF include is known for this provider: {hint}.")
-
-    drop: tuple[IncludeCost, ...] = ()
-    if after is not None:
-        notes.append(f"SPF DNS lookups after this change: {after} of {MAX_DNS_LOOKUPS}.")
-        if after > MAX_DNS_LOOKUPS:
-            drop = _drop_candidates(published.spf_includes, include, after - MAX_DNS_LOOKUPS)
-            names = (
-                ", ".join(f"{c.term} ({c.lookups})" for c in drop) or "includes you no longer use"
-            )
-            notes.append(
-                f"That is {after - MAX_DNS_LOOKUPS} over the limit of {MAX_DNS_LOOKUPS} (receivers "
-                f"return permerror). Drop services you no longer use; to get within the limit, "
-                f"remove at least: {names}. Replacing a/mx by ip4:/ip6: ranges also saves lookups."
-            )
-    elif include:
-        notes.append(
-            "The lookup count after the change is unknown (the include could not be "
-            "resolved); run `smtp-wizard dns` again once it is published."
-        )
-    return RecordSection("SPF", tuple(rows), tuple(notes)), after, drop
+    after = suggestion.lookups if suggestion is not None else published.spf_lookups
+    if suggestion is None and after is not None:
+        notes.append(f"SPF DNS lookups: {after} of {MAX_DNS_LOOKUPS}.")
+    dropped = suggestion.dropped if suggestion is not None else ()
+    return RecordSection("SPF", tuple(rows), tuple(notes)), after, dropped
 
 
 # -- DKIM --------------------------------------------------------------------------------
@@ -531,16 +461,35 @@ def plan_records(domain: str, provider: Provider | None, published: Published) -
     )
 
 
-async def _include_cost(include: str, lookup: DnsLookup) -> int | None:
-    """What adding include:<include> costs: 1 plus its tree; None if it cannot be read."""
-    report = await analyse_spf(include, lookup)
-    if report.tree is None:
+def published_from(
+    spf: SpfReport,
+    dmarc_record: str | None,
+    dkim: Mapping[str, TxtAnswer | None],
+) -> Published:
+    """What is published, from what the checks found: the SPF audit (records, lookup counts,
+    the provider include's cost), the DMARC record at _dmarc.<domain> itself, and the TXT
+    answer per DKIM selector. Nothing is asked again."""
+    return Published(
+        spf_records=spf.records,
+        spf_lookups=spf.lookups if spf.tree is not None else None,
+        spf_includes=tuple(c for c in spf.includes if c.depth == 1),
+        provider_include_present=spf.provider_include_present,
+        provider_include_cost=spf.provider_include_cost,
+        dmarc_record=dmarc_record,
+        dkim={selector: dkim_value(answer) for selector, answer in dkim.items()},
+    )
+
+
+def dkim_value(answer: TxtAnswer | None) -> str | None:
+    """The key published at a selector: its one TXT record, else None (none, or several)."""
+    return answer.records[0] if answer is not None and len(answer.records) == 1 else None
+
+
+def own_dmarc_record(discovery: dmarc_module.DmarcDiscovery | None) -> str | None:
+    """The DMARC record at _dmarc.<domain> itself (not an inherited one), if exactly one."""
+    if discovery is None or discovery.record is None or discovery.inherited:
         return None
-    return 1 + report.lookups
-
-
-async def _nothing() -> None:
-    return None
+    return discovery.record.text
 
 
 async def _dmarc_at(domain: str, lookup: DnsLookup) -> str | None:
@@ -552,12 +501,11 @@ async def _dmarc_at(domain: str, lookup: DnsLookup) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-async def _dkim_at(selector: str, domain: str, lookup: DnsLookup) -> str | None:
+async def _dkim_answer(selector: str, domain: str, lookup: DnsLookup) -> TxtAnswer | None:
     try:
-        answer = await lookup.txt(dkim_name(selector, domain))
+        return await lookup.txt(dkim_name(selector, domain))
     except DnsError:
         return None
-    return answer.records[0] if len(answer.records) == 1 else None
 
 
 async def read_published(
@@ -566,30 +514,18 @@ async def read_published(
     """What is published now: SPF (with its lookup counts), DMARC, the preset's DKIM selectors.
 
     Everything is asked at once. A lookup that fails counts as "not published": the plan
-    then proposes a record, and the checks report the failure itself.
+    then proposes a record, and the checks report the failure itself. (`smtp-wizard dns`
+    does not call this: it builds the plan from its checks' findings, `domain.DomainReport`.)
     """
     domain = domain.lower().rstrip(".")
     include = _provider_include(provider)
     selectors = provider.dkim_selectors if provider else ()
-    spf, dmarc_text, cost, *keys = await asyncio.gather(
+    spf, dmarc_text, *answers = await asyncio.gather(
         analyse_spf(domain, lookup, include),
         _dmarc_at(domain, lookup),
-        _include_cost(include, lookup) if include else _nothing(),
-        *(_dkim_at(s, domain, lookup) for s in selectors),
+        *(_dkim_answer(s, domain, lookup) for s in selectors),
     )
-    present = spf.provider_include_present
-    if present:
-        found = [c for c in spf.includes if c.domain == include]
-        cost = found[0].lookups if found else cost
-    return Published(
-        spf_records=spf.records,
-        spf_lookups=spf.lookups if spf.tree is not None else None,
-        spf_includes=tuple(c for c in spf.includes if c.depth == 1),
-        provider_include_present=present,
-        provider_include_cost=cost,
-        dmarc_record=dmarc_text,
-        dkim=dict(zip(selectors, keys, strict=True)),
-    )
+    return published_from(spf, dmarc_text, dict(zip(selectors, answers, strict=True)))
 
 
 async def records_to_add(

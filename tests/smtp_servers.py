@@ -326,6 +326,79 @@ async def one_byte_a_second(reader, writer, received) -> None:  # type: ignore[n
         await asyncio.sleep(1)
 
 
+ENDLESS_CHUNK_LINES = 64  # lines written at once by the endless servers
+
+
+async def _endless(writer: asyncio.StreamWriter, line: bytes) -> None:
+    """Write `line` over and over until the client goes away (a server stuck in a loop)."""
+    chunk = line * ENDLESS_CHUNK_LINES
+    while not writer.is_closing():
+        writer.write(chunk)
+        await writer.drain()
+        await asyncio.sleep(0.001)
+
+
+async def endless_greeting(reader, writer, received) -> None:  # type: ignore[no-untyped-def]
+    """`220-` continuation lines forever: the greeting never reaches its final line."""
+    await _endless(writer, b"220-endless.example.test still greeting you\r\n")
+
+
+async def endless_greeting_line(reader, writer, received) -> None:  # type: ignore[no-untyped-def]
+    """One greeting line that never ends: `220 ` and then text forever, no line break."""
+    writer.write(b"220 ")
+    await _endless(writer, b"x")
+
+
+async def long_greeting_line(reader, writer, received) -> None:  # type: ignore[no-untyped-def]
+    """A complete greeting whose single line is 10 KiB (SMTP allows 512 bytes)."""
+    writer.write(b"220 " + b"y" * 10240 + b"\r\n")
+    await writer.drain()
+    await reader.read(1024)
+
+
+async def endless_ehlo(reader, writer, received) -> None:  # type: ignore[no-untyped-def]
+    """A proper greeting, then an EHLO reply of `250-` lines that never ends."""
+    writer.write(b"220 endless.example.test ESMTP\r\n")
+    await writer.drain()
+    line = await reader.readline()
+    received.raw.append(line)
+    if line.upper().startswith(b"EHLO"):
+        await _endless(writer, b"250-EXTENSION-THAT-NEVER-ENDS\r\n")
+
+
+async def recording_smtp(reader, writer, received) -> None:  # type: ignore[no-untyped-def]
+    """A minimal SMTP server that accepts anything and records every byte it receives.
+
+    It offers AUTH PLAIN/LOGIN without TLS (tests use `--security none
+    --allow-plaintext-auth`), so every field the client sends (EHLO name, username in the
+    AUTH payload, MAIL FROM, RCPT TO, the message) crosses this socket and lands in
+    `received.raw`.
+    """
+    writer.write(b"220 recorder.example.test ESMTP\r\n")
+    await writer.drain()
+    in_data = False
+    while line := await reader.readline():
+        received.raw.append(line)
+        if in_data:
+            if line in (b".\r\n", b".\n"):
+                in_data = False
+                writer.write(b"250 2.0.0 queued\r\n")
+            continue
+        verb = line.split(b" ", 1)[0].strip().upper()
+        received.commands.append((verb.decode("ascii", "replace"), "", False))
+        reply = {
+            b"EHLO": b"250-recorder.example.test\r\n250 AUTH PLAIN LOGIN\r\n",
+            b"AUTH": b"235 2.7.0 accepted\r\n",
+            b"DATA": b"354 go ahead\r\n",
+            b"QUIT": b"221 bye\r\n",
+        }.get(verb, b"250 OK\r\n")
+        in_data = verb == b"DATA"
+        writer.write(reply)
+        await writer.drain()
+        if verb == b"QUIT":
+            return
+
+
 # -- certificates -----------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ than two void lookups a permerror, loops found, DKIM keys weighed.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -29,8 +30,10 @@ from dns import rdataset as dns_rdataset
 from smtp_wizard.checks.dkim import dkim_check
 from smtp_wizard.checks.dmarc import dmarc_check
 from smtp_wizard.checks.dns import Resolver, make_resolver
+from smtp_wizard.checks.domain import DomainReport, domain_checks
 from smtp_wizard.checks.model import CheckResult, Status
 from smtp_wizard.checks.mx import mx_check
+from smtp_wizard.checks.smtp import SmtpSettings, prepare, smtp_checks
 from smtp_wizard.checks.spf import SpfReport, analyse_spf, evaluate_for_ip, spf_check
 from smtp_wizard.providers import Provider, get_provider
 from smtp_wizard.records import RecordPlan, records_to_add, render_records_text
@@ -145,7 +148,8 @@ def test_a_domain_without_spf_record_fails_and_is_offered_one(dns: DnsTestServer
     result = run(spf_check("bare.test", resolver(dns)))
     assert result.status is Status.FAIL
     assert result.summary == "no SPF record: bare.test has no TXT record"
-    assert "v=spf1 mx ~all" in result.advice
+    assert "v=spf1 include:<your provider's SPF domain> ~all" in result.advice
+    assert "Replace the placeholder" in result.advice
 
 
 def test_the_record_offered_to_a_domain_without_spf_holds_the_provider_include(
@@ -416,6 +420,91 @@ def test_a_silent_include_is_a_temperror_for_a_receiver(dns: DnsTestServer) -> N
     assert "result: temperror" in result.detail
 
 
+# =========================================================================== one error mapping
+
+# Every domain check (and dns.host) reads a DNS error the same way: SERVFAIL and timeouts
+# are temporary; a machine without resolver, or a server that refuses the name, is not,
+# and retrying would not help.
+
+
+def _domain_results(domain: str, nameservers: list[str], timeout: float = 3.0) -> list[CheckResult]:
+    async def gather() -> list[CheckResult]:
+        stream = domain_checks(
+            domain, nameservers=nameservers, timeout=timeout, selectors=["s1"], ip="192.0.2.1"
+        )
+        return [result async for result in stream]
+
+    return run(gather())
+
+
+def _host_result(host: str, nameservers: list[str], timeout: float = 3.0) -> CheckResult:
+    settings = prepare(SmtpSettings(host=host, port=25, security="starttls", timeout=timeout))
+    lookup = make_resolver(nameservers, timeout=timeout)
+
+    async def first() -> CheckResult:
+        async for result in smtp_checks(settings, lookup.addresses):
+            return result
+        raise AssertionError("no result")
+
+    return run(first())
+
+
+def test_no_resolver_is_not_called_temporary_by_any_check(tmp_path, monkeypatch) -> None:
+    empty = tmp_path / "empty-resolv.conf"
+    empty.write_text("")
+    monkeypatch.setenv("SMTP_WIZARD_RESOLV_CONF", str(empty))
+    results = [*_domain_results("valid.test", []), _host_result("smtp.valid.test", [])]
+    assert sorted({r.id for r in results}) == [
+        "dns.dkim",
+        "dns.dmarc",
+        "dns.host",
+        "dns.mx",
+        "dns.spf",
+        "dns.spf.ip",
+    ]
+    for result in results:
+        said = f"{result.summary}\n{result.advice}".lower()
+        assert result.status is Status.FAIL, result
+        assert "temporary" not in said, result
+        assert "try again" not in said, result
+        assert "resolver" in f"{result.summary}\n{result.detail}".lower(), result
+        assert "--nameserver" in result.advice, result
+
+
+def test_a_server_refusing_the_name_is_not_called_temporary(dns: DnsTestServer) -> None:
+    results = [
+        *_domain_results("unserved.example", [dns.nameserver]),
+        _host_result("smtp.unserved.example", [dns.nameserver]),
+    ]
+    assert len(results) == 6
+    for result in results:
+        said = f"{result.summary}\n{result.advice}".lower()
+        assert result.status is Status.FAIL, result
+        assert "temporary" not in said, result
+        assert "REFUSED" in f"{result.summary}\n{result.detail}", result
+        assert "--nameserver" in result.advice, result
+
+
+@pytest.mark.parametrize("fault", ["servfail", "drop"])
+def test_servfail_and_silence_are_temporary_in_every_check(dns: DnsTestServer, fault) -> None:
+    for name in (
+        "servfail.test",
+        "_dmarc.servfail.test",
+        "s1._domainkey.servfail.test",
+        "smtp.servfail.test",
+    ):
+        getattr(dns, fault)(name)
+    results = [
+        *_domain_results("servfail.test", [dns.nameserver], timeout=SHORT_TIMEOUT),
+        _host_result("smtp.servfail.test", [dns.nameserver], timeout=SHORT_TIMEOUT),
+    ]
+    assert len(results) == 6
+    for result in results:
+        assert result.status is Status.FAIL, result
+        assert "temporary" in f"{result.summary}\n{result.advice}".lower(), result
+        assert "try again" in result.advice.lower(), result
+
+
 # =========================================================================== MX
 
 
@@ -622,7 +711,7 @@ def test_the_plan_merges_the_provider_include_into_the_one_existing_spf_record(
     merged = "v=spf1 mx include:_spf.relay.test include:_spf.bulkmail.test ~all"
     assert spf_rows(plan) == [("replace", "@", "TXT", merged)]  # never a second record
     assert plan.spf_lookups_after == 5  # 2 now, and 3 for the provider's include
-    assert "SPF DNS lookups after this change: 5 of 10." in plan.spf.notes
+    assert "DNS lookups of this record: 5 of 10." in plan.spf.notes
     assert f'merge.test. 3600 IN TXT "{merged}"' in plan.zone_lines()
     row = plan.spf.rows[0].to_json()
     assert (row["host"], row["name"], row["type"], row["value"]) == (
@@ -670,12 +759,15 @@ def test_the_plan_names_the_include_to_drop_when_the_merge_passes_ten_lookups(
     dns: DnsTestServer,
 ) -> None:
     plan = run(records_to_add("many-lookups.test", resolver(dns), BULKMAIL))
-    assert plan.spf_lookups_after == 14  # 11 now, and 3 for the provider's include
+    # 11 now, 3 for the provider's include: 14; without include:_spf.many-lookups.test (7): 7
     assert [(c.term, c.lookups) for c in plan.spf_drop] == [("include:_spf.many-lookups.test", 7)]
-    assert any(
-        "4 over the limit of 10" in note and "include:_spf.many-lookups.test (7)" in note
-        for note in plan.spf.notes
-    )
+    assert plan.spf_lookups_after == 7
+    (row,) = plan.spf.rows
+    assert "include:_spf.many-lookups.test" not in row.value
+    assert "include:_spf.bulkmail.test" in row.value
+    notes = " ".join(plan.spf.notes)
+    assert "leaves out include:_spf.many-lookups.test (7 lookups)" in notes
+    assert "ip4:/ip6: ranges instead (flattening)" in notes
 
 
 def test_the_plan_keeps_a_published_dkim_key_and_repairs_dmarc(dns: DnsTestServer) -> None:
@@ -745,3 +837,117 @@ def test_a_nine_include_tree_is_resolved_one_level_at_a_time_not_one_name_at_a_t
     assert sequential > 2.5 * concurrent, (
         f"{sequential * 1000:.0f} ms one at a time, {concurrent * 1000:.0f} ms at once"
     )
+
+
+# =========================================================================== one walk per run
+
+
+def _dns_run(
+    server: DnsTestServer, domain: str, provider: Provider | None, **options: object
+) -> tuple[list[CheckResult], RecordPlan | None, DomainReport]:
+    """What `smtp-wizard dns DOMAIN` does: the checks' stream and the plan, together."""
+    report = DomainReport(
+        domain, nameservers=[server.nameserver], timeout=5.0, provider=provider, **options
+    )  # type: ignore[arg-type]
+
+    async def both() -> tuple[list[CheckResult], RecordPlan | None]:
+        async def drain() -> list[CheckResult]:
+            return [result async for result in report.results()]
+
+        return await asyncio.gather(drain(), report.plan())
+
+    results, plan = run(both())
+    return results, plan, report
+
+
+@pytest.mark.parametrize(
+    ("domain", "selectors", "ip"),
+    [
+        ("nine.test", (), "192.0.2.95"),
+        ("valid.test", ("s2048",), "192.0.2.10"),  # BULKMAIL's s1/s2 are asked for the plan
+        ("merge.test", (), None),
+        ("two-spf.test", ("s1",), None),
+    ],
+)
+def test_a_dns_run_asks_each_name_and_type_once(
+    dns: DnsTestServer, domain: str, selectors: tuple[str, ...], ip: str | None
+) -> None:
+    results, plan, report = _dns_run(dns, domain, BULKMAIL, selectors=selectors, ip=ip)
+    assert plan is not None
+    asked_twice = {key: n for key, n in dns.counts.items() if n > 1}
+    assert asked_twice == {}
+    assert report.queries == dns.total_queries
+    assert {r.id for r in results} >= {"dns.mx", "dns.spf", "dns.dkim", "dns.dmarc"}
+
+
+def test_the_plan_of_a_run_is_the_plan_of_records_to_add(dns: DnsTestServer) -> None:
+    """Built from the checks' findings, the plan is what asking DNS afresh gives."""
+    for domain in ("nine.test", "merge.test", "two-spf.test", "valid.test", "bare.test"):
+        _, plan, _ = _dns_run(dns, domain, BULKMAIL)
+        fresh = run(records_to_add(domain, resolver(dns), BULKMAIL))
+        assert plan is not None and plan.to_json() == fresh.to_json(), domain
+
+
+# =========================================================================== one suggested record
+
+# The dns.spf check's advice and the records section show the same record (one source:
+# spf.suggest_spf), so they never disagree about +all, and a record over ten lookups is
+# never told to add an include without the removal that brings it back within ten.
+
+
+def _spf_and_plan(dns: DnsTestServer, domain: str) -> tuple[CheckResult, RecordPlan]:
+    results, plan, _ = _dns_run(dns, domain, BULKMAIL)
+    assert plan is not None
+    return next(r for r in results if r.id == "dns.spf"), plan
+
+
+def _planned_spf(plan: RecordPlan) -> str:
+    (value,) = [r.value for r in plan.spf.rows if r.action in ("add", "replace")]
+    return value
+
+
+@pytest.mark.parametrize("domain", ["plus-all.test", "plus-all-two.test"])
+def test_plus_all_becomes_softfail_in_the_check_and_in_the_records_alike(
+    dns: DnsTestServer, domain: str
+) -> None:
+    spf, plan = _spf_and_plan(dns, domain)
+    record = _planned_spf(plan)
+    assert record.endswith(" ~all") and "+all" not in record.split()
+    assert record in spf.advice
+    suggested = re.findall(r"v=spf1(?: \S+?)*? [-~?+]?all(?=\s|$)", spf.advice)
+    assert suggested and all(r.endswith(" ~all") for r in suggested), suggested
+
+
+def test_a_record_over_ten_lookups_is_never_told_to_just_add_the_include(
+    dns: DnsTestServer,
+) -> None:
+    spf, plan = _spf_and_plan(dns, "many-lookups.test")
+    record = _planned_spf(plan)
+    assert record in spf.advice  # the same record in both places
+    assert "include:_spf.bulkmail.test" in record
+    assert "include:_spf.many-lookups.test" not in record
+    assert "leaves out include:_spf.many-lookups.test (7 lookups)" in spf.advice
+    assert plan.spf_lookups_after is not None and plan.spf_lookups_after <= 10
+    published = _published_lookups(dns, "many-lookups.test", record)
+    assert published == plan.spf_lookups_after
+
+
+def test_adding_the_include_to_nine_lookups_drops_one_to_stay_within_ten(
+    dns: DnsTestServer,
+) -> None:
+    spf, plan = _spf_and_plan(dns, "nine.test")  # 9 lookups + 3 for the provider's include
+    record = _planned_spf(plan)
+    assert record in spf.advice
+    assert plan.spf_lookups_after == 10
+    assert _published_lookups(dns, "nine.test", record) == 10
+
+
+def _published_lookups(dns: DnsTestServer, domain: str, record: str) -> int:
+    """Publish `record` on a second server and count its lookups as a receiver would."""
+    zones = load_zones()
+    origin = dns_name.from_text(f"{domain}.")
+    zones[origin].replace_rdataset(origin, dns_rdataset.from_text("IN", "TXT", 300, f'"{record}"'))
+    with DnsTestServer(zones) as published:
+        spf = run(analyse_spf(domain, resolver(published), BULKMAIL.spf_include))
+    assert spf.provider_include_present is True
+    return spf.lookups

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.selector_events
+import base64
+import binascii
+import contextlib
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smtp_wizard.checks.model import CheckResult, Status
@@ -425,18 +433,17 @@ CONTROL = st.sampled_from(["\r", "\n", "\r\n", "\x00", "\x1b", "\x7f", "\x85", "
 FIELDS = ("host", "username", "from_address", "send_to", "from_name", "ehlo_name")
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None)
 @given(
     field=st.sampled_from(FIELDS),
     control=CONTROL,
     prefix=st.text(max_size=8),
     suffix=st.text(max_size=8),
 )
-def test_control_characters_never_reach_the_server(
-    counting_server, field: str, control: str, prefix: str, suffix: str
+def test_prepare_refuses_a_control_character_in_every_field(
+    field: str, control: str, prefix: str, suffix: str
 ) -> None:
+    """The unit behind the end-to-end test below: the settings are refused as a whole."""
     base = {
         "host": "localhost",
         "username": USERNAME,
@@ -447,17 +454,151 @@ def test_control_characters_never_reach_the_server(
     }
     base[field] = prefix + control + suffix
     with pytest.raises(UsageError, match="control character"):
-        prepare(
-            SmtpSettings(
-                port=counting_server.port, security="starttls", password=Secret(PASSWORD), **base
-            )
-        )
-    assert counting_server.received.connections == 0
+        prepare(SmtpSettings(port=25, security="starttls", password=Secret(PASSWORD), **base))
 
 
-@pytest.fixture
-def counting_server(scripted) -> RunningServer:
-    return scripted(servers.no_banner)
+# The real command against a server that records every byte: a value with a control
+# character (header or command injection: "a\r\nRCPT TO:<...>") is refused with exit 2
+# before any connection, whether it comes from a flag or from the config file.
+E2E_PASSWORD_VARIABLE = "SMTP_WIZARD_TEST_PASSWORD"
+CLEAN = {
+    "username": USERNAME,
+    "from_address": "app@example.test",
+    "from_name": "App",
+    "send_to": "dev@example.test",
+}
+FLAG_CASES = [
+    ("--username", "username", "api\r\nkey"),
+    ("--username", "username", "api\x1bkey"),
+    ("--username", "username", "api\u2028key"),
+    ("--from", "from_address", "app@example.test\r\nRCPT TO:<victim@evil.test>"),
+    ("--send-to", "send_to", "dev@example.test\nDATA"),
+    ("--host", "host", "127.0.0.1\r\nQUIT"),
+]
+CONFIG_CASES = [
+    ("username", "api\u0000key"),  # NUL cannot be in argv; a config file can hold it
+    ("username", "api\rkey"),
+    ("from_name", "App\r\nBcc: victim@evil.test"),
+    ("from_name", "App\u0085Bcc"),
+    ("from_address", "app@example.test\nRCPT TO:<victim@evil.test>"),
+]
+
+
+def _cli(*args: str, server: RunningServer, dns_nameserver: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "smtp_wizard",
+            "check",
+            *args,
+            "--port",
+            str(server.port),
+            "--security",
+            "none",
+            "--allow-plaintext-auth",
+            "--password-env",
+            E2E_PASSWORD_VARIABLE,
+            "--nameserver",
+            dns_nameserver,
+            "--timeout",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, E2E_PASSWORD_VARIABLE: PASSWORD},
+    )
+
+
+def _flag_args(values: dict[str, str]) -> list[str]:
+    return [
+        "--host",
+        values.get("host", "127.0.0.1"),
+        "--username",
+        values["username"],
+        "--from",
+        values["from_address"],
+        "--send-to",
+        values["send_to"],
+    ]
+
+
+def _config_args(values: dict[str, str], folder: Path) -> list[str]:
+    path = folder / "smtp-wizard.toml"
+    lines = [
+        "version = 1",
+        'id = "0123456789ab"',
+        'default_profile = "default"',
+        "",
+        "[profiles.default]",
+        'host = "127.0.0.1"',
+    ]
+    lines += [
+        f"{key} = {json.dumps(values[key])}" for key in ("username", "from_address", "from_name")
+    ]
+    lines.append(f'password = {{ env = "{E2E_PASSWORD_VARIABLE}" }}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["--config", str(path), "--send-to", values["send_to"]]
+
+
+def _seen(server: RunningServer) -> bytes:
+    """Everything the server received, with AUTH payloads decoded (the username is inside)."""
+    raw = b"".join(server.received.raw)
+    decoded = []
+    for line in raw.split(b"\r\n"):
+        for word in line.split(b" "):
+            with contextlib.suppress(ValueError, binascii.Error):
+                decoded.append(base64.b64decode(word, validate=True))
+    return raw + b"\n" + b"\n".join(decoded)
+
+
+def test_the_recording_server_sees_every_field_of_a_clean_run(scripted, dns, tmp_path) -> None:
+    """The control for the tests below: the same run with clean values does reach it."""
+    for args in (_flag_args(CLEAN), _config_args(CLEAN, tmp_path)):
+        server = scripted(servers.recording_smtp)
+        result = _cli(*args, server=server, dns_nameserver=dns.nameserver)
+        assert result.returncode in (0, 1), result.stderr
+        seen = _seen(server)
+        assert server.received.connections == 1
+        assert USERNAME.encode() in seen
+        assert b"MAIL FROM:<app@example.test>" in seen
+        assert b"RCPT TO:<dev@example.test>" in seen
+    assert b"App" in seen  # the From name, in the message's header
+
+
+@pytest.mark.parametrize(("flag", "field", "value"), FLAG_CASES)
+def test_a_control_character_in_a_flag_never_reaches_the_server(
+    scripted, dns, flag: str, field: str, value: str
+) -> None:
+    server = scripted(servers.recording_smtp)
+    result = _cli(
+        *_flag_args({**CLEAN, field: value}), server=server, dns_nameserver=dns.nameserver
+    )
+    _assert_refused_before_connecting(result, server, flag, value)
+
+
+@pytest.mark.parametrize(("field", "value"), CONFIG_CASES)
+def test_a_control_character_in_the_config_never_reaches_the_server(
+    scripted, dns, tmp_path, field: str, value: str
+) -> None:
+    server = scripted(servers.recording_smtp)
+    args = _config_args({**CLEAN, field: value}, tmp_path)
+    result = _cli(*args, server=server, dns_nameserver=dns.nameserver)
+    _assert_refused_before_connecting(result, server, field, value)
+
+
+def _assert_refused_before_connecting(
+    result: subprocess.CompletedProcess, server: RunningServer, where: str, value: str
+) -> None:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "control character" in result.stderr.lower(), result.stderr
+    assert where.lstrip("-").replace("-", "_") in result.stderr.replace("-", "_"), result.stderr
+    assert server.received.connections == 0
+    assert server.received.raw == []
+    assert PASSWORD not in result.stdout + result.stderr
 
 
 @pytest.fixture
@@ -577,3 +718,48 @@ def test_each_send_refusal_is_explained(smtpd, certs, option, reply, summary) ->
     assert result.status is Status.FAIL
     assert summary in result.summary
     assert reply in result.detail
+
+
+# -- replies that never end ---------------------------------------------------------------------
+
+
+def test_an_endless_multiline_greeting_is_named_as_such_within_the_deadline(scripted) -> None:
+    outcome = probe(scripted(servers.endless_greeting), "starttls", timeout=5)
+    result = outcome["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "greeting never ended" in result.summary
+    assert "not an SMTP server" not in result.summary
+    assert "KiB" in result.summary
+    assert "continuation lines ('220-text')" in result.detail
+    assert outcome.status("smtp.ehlo") is Status.SKIP
+    assert outcome.seconds < 5.0
+
+
+def test_an_endless_ehlo_reply_is_named_as_such_within_the_deadline(scripted) -> None:
+    outcome = probe(scripted(servers.endless_ehlo), "starttls", timeout=5)
+    assert outcome.status("smtp.greeting") is Status.PASS
+    result = outcome["smtp.ehlo"]
+    assert result.status is Status.FAIL
+    assert "EHLO reply never ended" in result.summary
+    assert "closed the connection" not in result.summary
+    assert "continuation lines ('250-text')" in result.detail
+    assert outcome.status("smtp.tls") is Status.SKIP
+    assert outcome.seconds < 5.0
+
+
+def test_a_greeting_line_without_end_is_named_as_such(scripted) -> None:
+    outcome = probe(scripted(servers.endless_greeting_line), "starttls", timeout=5)
+    result = outcome["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "greeting never ended" in result.summary
+    assert "not an SMTP server" not in result.summary
+    assert outcome.seconds < 5.0
+
+
+def test_a_greeting_line_over_8_kib_is_named_too_long(scripted) -> None:
+    outcome = probe(scripted(servers.long_greeting_line), "starttls", timeout=5)
+    result = outcome["smtp.greeting"]
+    assert result.status is Status.FAIL
+    assert "one line over 8 KiB" in result.summary
+    assert "not an SMTP server" not in result.summary
+    assert outcome.seconds < 5.0

@@ -23,7 +23,8 @@ from typing import Final
 
 from smtp_wizard import validate
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, TxtAnswer
-from smtp_wizard.checks.model import CheckResult, Status, skipped
+from smtp_wizard.checks.dnsverdict import check_timed_out, dns_verdict
+from smtp_wizard.checks.model import SEVERITY, CheckResult, Status, skipped
 from smtp_wizard.providers import UNKNOWN, Provider, get_provider
 
 __all__ = [
@@ -344,9 +345,6 @@ def _observations(key: DkimKey) -> list[tuple[str, dict[str, object]]]:
     return found
 
 
-_SEVERITY: Final = {Status.PASS: 0, Status.SKIP: 0, Status.WARN: 1, Status.FAIL: 2}
-
-
 def _hint(provider: Provider | None) -> str:
     if provider is not None and provider.dkim_hint and provider.dkim_hint != UNKNOWN:
         return f"{provider.name}: {provider.dkim_hint}"
@@ -415,7 +413,7 @@ def _result_for(answer: TxtAnswer, name: str, provider: Provider | None) -> Chec
     if not verdicts:
         summary = f"DKIM {_describe(key)} found at {name}" + (f", {cname}" if cname else "")
         return result(Status.PASS, summary, "" if key.key_type == "rsa" else _ED25519_NOTE)
-    (status, message, _), fmt = max(verdicts, key=lambda v: _SEVERITY[v[0][0]])
+    (status, message, _), fmt = max(verdicts, key=lambda v: SEVERITY[v[0][0]])
     fixes = "\n".join(dict.fromkeys(v[0][2] for v in verdicts))
     return result(status, message.format(**fmt), fixes)
 
@@ -437,6 +435,20 @@ async def dkim_check(
 
     Without a selector the check is skipped, saying how to find one.
     """
+    result, _ = await dkim_check_with_answer(domain, selector, lookup, provider, timeout=timeout)
+    return result
+
+
+async def dkim_check_with_answer(
+    domain: str,
+    selector: str | None,
+    lookup: DnsLookup,
+    provider: Provider | str | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[CheckResult, TxtAnswer | None]:
+    """`dkim_check`, and the TXT answer it judged (None when there was none), so that the
+    records plan reuses it instead of asking again."""
     started = time.monotonic()
     preset = get_provider(provider) if isinstance(provider, str) else provider
     if not selector:
@@ -444,28 +456,24 @@ async def dkim_check(
             CHECK_ID,
             f"DKIM not checked: no selector known for {domain}. {_where_is_the_selector(preset)}",
             subject=domain,
-        )
+        ), None
     try:
         name = dkim_name(validate.dkim_selector(selector), validate.hostname(domain))
     except ValueError as exc:
         subject = f"{selector}._domainkey.{domain}"
         return CheckResult(
             CHECK_ID, Status.FAIL, f"cannot look up {subject}: {exc}", subject=subject
-        )
+        ), None
     try:
         async with asyncio.timeout(timeout):
             answer = await lookup.txt(name)
     except TimeoutError:
-        return CheckResult(
-            CHECK_ID,
-            Status.FAIL,
-            f"the DKIM lookup of {name} did not finish within {timeout:g} s (temporary)",
-            advice="This is temporary: try again.",
-            subject=name,
-        ).timed(started)
+        summary, advice = check_timed_out(f"the DKIM lookup of {name}", timeout)
+        result = CheckResult(CHECK_ID, Status.FAIL, summary, advice=advice, subject=name)
+        return result.timed(started), None
     except DnsError as exc:
-        return _dns_failure(exc, name, preset).timed(started)
-    return _result_for(answer, name, preset).timed(started)
+        return _dns_failure(exc, name, preset).timed(started), None
+    return _result_for(answer, name, preset).timed(started), answer
 
 
 def _dns_failure(exc: DnsError, name: str, provider: Provider | None) -> CheckResult:
@@ -475,11 +483,18 @@ def _dns_failure(exc: DnsError, name: str, provider: Provider | None) -> CheckRe
             "Publish the DKIM record your provider shows for this selector, or check the "
             "selector name."
         )
-    elif exc.temporary:
-        summary, advice = f"{exc}", "This is temporary (SERVFAIL or timeout): try again."
-    else:
-        summary, advice = f"{exc}", "Check the domain's DNS servers, or pass --nameserver."
-    return CheckResult(CHECK_ID, Status.FAIL, summary, detail=str(exc), advice=advice, subject=name)
+        return CheckResult(
+            CHECK_ID, Status.FAIL, summary, detail=str(exc), advice=advice, subject=name
+        )
+    verdict = dns_verdict(exc)
+    return CheckResult(
+        CHECK_ID,
+        verdict.status,
+        f"the DKIM key at {name} could not be read ({verdict.label})",
+        detail=str(exc),
+        advice=verdict.advice,
+        subject=name,
+    )
 
 
 async def dkim_checks(
@@ -491,12 +506,25 @@ async def dkim_checks(
     timeout: float | None = None,
 ) -> list[CheckResult]:
     """One `dns.dkim` per selector, looked up at once; the preset's selectors if none given."""
+    found = await dkim_checks_with_answers(domain, selectors, lookup, provider, timeout=timeout)
+    return [result for _, result, _ in found]
+
+
+async def dkim_checks_with_answers(
+    domain: str,
+    selectors: Sequence[str],
+    lookup: DnsLookup,
+    provider: Provider | str | None = None,
+    *,
+    timeout: float | None = None,
+) -> list[tuple[str | None, CheckResult, TxtAnswer | None]]:
+    """`dkim_checks`, each with its selector and the answer judged (for the records plan)."""
     preset = get_provider(provider) if isinstance(provider, str) else provider
     chosen = list(dict.fromkeys(selectors)) or list(preset.dkim_selectors if preset else ())
     if not chosen:
-        return [await dkim_check(domain, None, lookup, preset)]
-    return list(
-        await asyncio.gather(
-            *(dkim_check(domain, s, lookup, preset, timeout=timeout) for s in chosen)
-        )
+        result, answer = await dkim_check_with_answer(domain, None, lookup, preset)
+        return [(None, result, answer)]
+    found = await asyncio.gather(
+        *(dkim_check_with_answer(domain, s, lookup, preset, timeout=timeout) for s in chosen)
     )
+    return [(s, result, answer) for s, (result, answer) in zip(chosen, found, strict=True)]

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup
-from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
+from smtp_wizard.checks.dnsverdict import check_timed_out, dns_verdict
+from smtp_wizard.checks.model import SEVERITY, CheckResult, Status, ascii_domain
 
 __all__ = [
     "CHECK_ID",
@@ -374,8 +375,6 @@ _POLICY_VERDICTS: Final[dict[str, tuple[Status, str, str]]] = {
     "reject": (Status.PASS, "DMARC p=reject at {where}: failing mail is refused", ""),
 }
 
-_SEVERITY: Final = {Status.PASS: 0, Status.SKIP: 0, Status.WARN: 1, Status.FAIL: 2}
-
 
 async def _unauthorised_destinations(
     policy_domain: str, record: DmarcRecord, lookup: DnsLookup
@@ -410,10 +409,9 @@ async def _unauthorised_destinations(
 def _no_record(discovery: DmarcDiscovery) -> tuple[Status, str, str]:
     domain = discovery.domain
     if discovery.error is not None:
-        exc = discovery.error
-        if exc.temporary:
-            return Status.FAIL, f"DMARC lookup failed: {exc}", "This is temporary: try again."
-        return Status.FAIL, f"DMARC lookup failed: {exc}", "Check the domain's DNS servers."
+        verdict = dns_verdict(discovery.error)
+        label = "" if verdict.label in str(discovery.error) else f" ({verdict.label})"
+        return verdict.status, f"DMARC lookup failed: {discovery.error}{label}", verdict.advice
     if discovery.multiple:
         names = ", ".join(f"_dmarc.{n}" for n in discovery.multiple)
         return (
@@ -434,10 +432,19 @@ async def dmarc_check(
     domain: str, lookup: DnsLookup, *, timeout: float | None = None
 ) -> CheckResult:
     """`dns.dmarc`: the policy that applies to `domain`, and what it does. Never raises for DNS."""
+    result, _ = await dmarc_check_with_discovery(domain, lookup, timeout=timeout)
+    return result
+
+
+async def dmarc_check_with_discovery(
+    domain: str, lookup: DnsLookup, *, timeout: float | None = None
+) -> tuple[CheckResult, DmarcDiscovery | None]:
+    """`dmarc_check`, and where the policy was found (None when the walk did not finish),
+    so that the records plan reuses it instead of asking again."""
     started = time.monotonic()
     name = ascii_domain(CHECK_ID, domain)
     if isinstance(name, CheckResult):
-        return name
+        return name, None
     try:
         async with asyncio.timeout(timeout):
             discovery = await discover_dmarc(name, lookup)
@@ -448,20 +455,17 @@ async def dmarc_check(
                 else []
             )
     except TimeoutError:
-        return CheckResult(
-            CHECK_ID,
-            Status.FAIL,
-            f"the DMARC lookup for {name} did not finish within {timeout:g} s (temporary)",
-            advice="This is temporary: try again.",
-            subject=name,
-        ).timed(started)
+        summary, advice = check_timed_out(f"the DMARC lookup for {name}", timeout)
+        result = CheckResult(CHECK_ID, Status.FAIL, summary, advice=advice, subject=name)
+        return result.timed(started), None
     detail = [f"asked: {', '.join(discovery.queried)}"]
     if record is None:
         status, summary, advice = _no_record(discovery)
-        return CheckResult(
+        result = CheckResult(
             CHECK_ID, status, summary, "\n".join(detail), advice, subject=f"_dmarc.{name}"
-        ).timed(started)
-    return _judge(name, discovery, record, outside, detail).timed(started)
+        )
+        return result.timed(started), discovery
+    return _judge(name, discovery, record, outside, detail).timed(started), discovery
 
 
 def _judge(
@@ -526,8 +530,8 @@ def _judge(
         for status, message, _ in findings
         if status is not Status.PASS
     )
-    status, summary, _ = max(findings, key=lambda f: _SEVERITY[f[0]])
+    status, summary, _ = max(findings, key=lambda f: SEVERITY[f[0]])
     advice = "\n".join(
-        dict.fromkeys(a for s, _, a in sorted(findings, key=lambda f: -_SEVERITY[f[0]]) if a)
+        dict.fromkeys(a for s, _, a in sorted(findings, key=lambda f: -SEVERITY[f[0]]) if a)
     )
     return CheckResult(CHECK_ID, status, summary, "\n".join(detail), advice, subject=where)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol
 
 
 class DnsErrorKind(StrEnum):
@@ -20,6 +20,9 @@ class DnsErrorKind(StrEnum):
     NO_RESOLVER = "no-resolver"  # no resolver configured (no /etc/resolv.conf)
     ERROR = "error"  # anything else (malformed answer, refused, ...)
 
+
+# The kinds worth trying again later; every check's verdict follows this (dnsverdict.py).
+TEMPORARY_KINDS: Final = frozenset({DnsErrorKind.SERVFAIL, DnsErrorKind.TIMEOUT})
 
 _DESCRIBE = {
     DnsErrorKind.NXDOMAIN: "does not exist (NXDOMAIN)",
@@ -44,7 +47,7 @@ class DnsError(Exception):
 
     @property
     def temporary(self) -> bool:
-        return self.kind in (DnsErrorKind.SERVFAIL, DnsErrorKind.TIMEOUT)
+        return self.kind in TEMPORARY_KINDS
 
     @property
     def void(self) -> bool:

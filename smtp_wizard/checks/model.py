@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from smtp_wizard import validate
 
@@ -28,6 +28,14 @@ class Status(StrEnum):
 
 
 MARKS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
+
+# How bad each status is: a check with several findings reports its worst one.
+SEVERITY: Final[dict[Status, int]] = {
+    Status.PASS: 0,
+    Status.SKIP: 0,
+    Status.WARN: 1,
+    Status.FAIL: 2,
+}
 
 
 @dataclass(frozen=True)

@@ -12,22 +12,26 @@ import asyncio
 import time
 
 from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, MxRecord
+from smtp_wizard.checks.dnsverdict import dns_verdict
 from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
 
 
 async def _resolves(lookup: DnsLookup, host: str) -> bool | DnsError:
-    """True when `host` has an A or AAAA record; the temporary error if it cannot be told."""
+    """True when `host` has an A or AAAA record, False when it has neither (NXDOMAIN, no
+    data), else the error that kept it from being told (a temporary one first)."""
     answers = await asyncio.gather(lookup.a(host), lookup.aaaa(host), return_exceptions=True)
     errors = []
     for answer in answers:
         if isinstance(answer, list) and answer:
             return True
         if isinstance(answer, DnsError):
-            errors.append(answer)
+            if not answer.void:
+                errors.append(answer)
         elif isinstance(answer, BaseException):
             raise answer
-    temporary = next((e for e in errors if e.temporary), None)
-    return temporary if temporary is not None else False
+    if not errors:
+        return False
+    return min(errors, key=lambda error: not dns_verdict(error).temporary)
 
 
 async def mx_check(domain: str, lookup: DnsLookup) -> CheckResult:
@@ -51,11 +55,12 @@ async def mx_check(domain: str, lookup: DnsLookup) -> CheckResult:
                 "Replies and bounces fall back to the domain's A record. Publish an MX for "
                 "the mailbox provider that should receive them.",
             )
+        verdict = dns_verdict(exc)
         return result(
-            Status.FAIL,
-            f"The MX record of {domain} could not be read (temporary)",
+            verdict.status,
+            f"The MX record of {domain} could not be read ({verdict.label})",
             str(exc),
-            "A temporary DNS failure: try again, or another resolver (--nameserver).",
+            verdict.advice,
         )
     if any(r.exchange == "" for r in records):
         return result(
@@ -85,10 +90,14 @@ async def mx_check(domain: str, lookup: DnsLookup) -> CheckResult:
             "Remove the record or point it at an existing host; senders waste time on it.",
         )
     if unknown:
+        errors = [ok for ok in verdicts if isinstance(ok, DnsError)]
+        verdict = dns_verdict(errors[0])
+        label = "temporary DNS failure" if verdict.temporary else verdict.label
         return result(
             Status.WARN,
-            f"Could not check {_names(unknown)} (temporary DNS failure)",
-            f"MX: {listing}",
+            f"Could not check {_names(unknown)} ({label})",
+            "\n".join([f"MX: {listing}", *(str(e) for e in errors)]),
+            verdict.advice,
         )
     return result(Status.PASS, f"MX: {listing}")
 

@@ -28,7 +28,7 @@ import socket
 import ssl
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -41,6 +41,7 @@ from aiosmtplib import SMTPResponse
 from smtp_wizard import validate
 from smtp_wizard.checks import advice
 from smtp_wizard.checks.dnsapi import DnsError, DnsErrorKind
+from smtp_wizard.checks.dnsverdict import dns_verdict
 from smtp_wizard.checks.model import CheckResult, Status, skipped
 from smtp_wizard.errors import UsageError
 from smtp_wizard.providers import Provider
@@ -100,6 +101,12 @@ class SmtpSettings:
     allow_plaintext_auth: bool = False
     ehlo_name: str | None = None
     provider: Provider | None = None
+    password_source: Callable[[], Awaitable[tuple[Secret | None, str]]] | None = None
+    """Where the password comes from when it is read while the probe runs (the keyring,
+    read at the same time as connect and TLS): awaited at AUTH, within the deadline."""
+    how_to_set: Callable[[str, str], str] | None = None
+    """`how_to_set("security", "ssl")` -> how the user changes a value, in the words of how
+    they gave it (`pass --security ssl`, or the `config set` command for their file)."""
 
     @property
     def endpoint(self) -> str:
@@ -236,6 +243,78 @@ class _RecordingSMTP(aiosmtplib.SMTP):
         super().close()
 
 
+# What a missing host name means for dns.host; every other DNS error reads as
+# dnsverdict.DNS_VERDICTS says.
+_HOST_MISSING: dict[DnsErrorKind, tuple[str, str]] = {
+    DnsErrorKind.NXDOMAIN: (
+        "{host} has no address",
+        "Check the spelling; use the host from the provider's documentation "
+        "(`smtp-wizard providers`).",
+    ),
+    DnsErrorKind.NODATA: (
+        "{host} has no address",
+        "The name exists but has no address; check the host name.",
+    ),
+}
+
+# aiosmtplib's limits on one reply (protocol.py): a reply over MAX_RESPONSE_LENGTH, or one
+# line over MAX_LINE_LENGTH, ends the read with SMTPResponseException(-1, "Response too
+# long"); a line that does not start with a code, with "Malformed SMTP response line".
+_MAX_LINE = getattr(aiosmtplib.protocol, "MAX_LINE_LENGTH", 8192)
+_MAX_REPLY = getattr(aiosmtplib.protocol, "MAX_RESPONSE_LENGTH", 4 * _MAX_LINE)
+_SMTP_LINE_LIMIT = 512  # RFC 5321 §4.5.3.1.5, the reply line including CRLF
+
+
+def _kib(size: int) -> str:
+    return f"{size // 1024} KiB"
+
+
+@dataclass(frozen=True)
+class _BadReply:
+    summary: str  # {what}: "greeting", "EHLO reply"; {code}: the code it should have
+    detail: str
+    advice: str
+    outcome: str
+    reason: str
+
+
+# What aiosmtplib's message for an unreadable reply (code -1) means, by its first words.
+_BAD_REPLIES: dict[str, _BadReply] = {
+    "Response too long": _BadReply(
+        f"The {{what}} never ended: no final line within {_kib(_MAX_REPLY)} "
+        f"(or one line over {_kib(_MAX_LINE)})",
+        "An SMTP reply ends with a line whose code is followed by a space ('{code} text'). "
+        "None came: the server sent continuation lines ('{code}-text') or text without a "
+        f"line break past {_kib(_MAX_REPLY)}, or one line over {_kib(_MAX_LINE)} (a reply "
+        f"line is at most {_SMTP_LINE_LIMIT} bytes, RFC 5321 §4.5.3.1.5). aiosmtplib said: "
+        "{message}",
+        "The server is broken, or something in the path (a proxy, a TLS terminator) "
+        "answers in its place. Check the host and port; if they are right, tell the "
+        "server's operator.",
+        "not-smtp",
+        "the {what} never ended",
+    ),
+    "Malformed SMTP response line": _BadReply(
+        "The server is not an SMTP server: its {what} is not an SMTP reply",
+        "It sent: {text}",
+        "Check the host and port: this may be a web or other server. SMTP submission is "
+        "usually on 587 or 465.",
+        "not-smtp",
+        "not an SMTP server",
+    ),
+}
+
+
+def _bad_reply(exc: BaseException) -> _BadReply | None:
+    """The meaning of an SMTP reply aiosmtplib could not read, or None for other errors."""
+    if not isinstance(exc, aiosmtplib.SMTPResponseException) or exc.code != -1:
+        return None
+    return next(
+        (meaning for words, meaning in _BAD_REPLIES.items() if exc.message.startswith(words)),
+        None,
+    )
+
+
 class _Failed(Exception):
     """A step failed: its results are final and the steps after it are skipped."""
 
@@ -362,6 +441,12 @@ class SmtpProbe:
     def _bounded(self) -> asyncio.Timeout:
         return asyncio.timeout_at(self.deadline)
 
+    def _set_advice(self, key: str, value: str, why: str) -> str:
+        """`Set security = "ssl" for port 465.`, or in the words of how the user set it."""
+        if self.settings.how_to_set is None:
+            return f'Set {key} = "{value}" {why}.'
+        return f"Use {key} {value} {why}: {self.settings.how_to_set(key, value)}."
+
     def _result(
         self, check_id: str, status: Status, summary: str, started: float, **more: str
     ) -> CheckResult:
@@ -399,32 +484,41 @@ class SmtpProbe:
             async with self._bounded():
                 self.addresses = list(await self.resolve(host))
         except TimeoutError:
-            raise self._deadline_failure("dns.host", "DNS answer", started) from None
+            error = DnsError(
+                DnsErrorKind.TIMEOUT,
+                host,
+                "A/AAAA",
+                f"no answer within the {self.settings.timeout:g} s deadline",
+            )
+            raise self._host_failure(error, started, outcome="timeout") from None
         except DnsError as exc:
-            self.outcome = "dns"
-            advice_text = {
-                DnsErrorKind.NXDOMAIN: "Check the spelling; use the host from the provider's "
-                "documentation (`smtp-wizard providers`).",
-                DnsErrorKind.NODATA: "The name exists but has no address; check the host name.",
-                DnsErrorKind.NO_RESOLVER: "Pass a DNS server with --nameserver IP.",
-            }.get(exc.kind, "This is temporary: try again, or another resolver (--nameserver).")
-            raise _Failed(
-                self._result(
-                    "dns.host",
-                    Status.FAIL,
-                    f"{host} {'cannot be resolved' if not exc.void else 'has no address'}",
-                    started,
-                    detail=str(exc),
-                    advice=advice_text,
-                    subject=subject,
-                ),
-                reason=f"{host} has no address",
-            ) from None
+            raise self._host_failure(exc, started) from None
         if host in self.addresses:
             summary = f"{host} is an IP address (no DNS lookup)"
         else:
             summary = f"{host} resolves to {', '.join(self.addresses)}"
         return [self._result("dns.host", Status.PASS, summary, started, subject=subject)]
+
+    def _host_failure(self, exc: DnsError, started: float, outcome: str = "dns") -> _Failed:
+        """dns.host failed: a missing name says so; any other error reads as the table says."""
+        host = self.settings.host
+        self.outcome = outcome
+        verdict = dns_verdict(exc)
+        summary, advice_text = _HOST_MISSING.get(
+            exc.kind, (f"{host} cannot be resolved ({verdict.label})", verdict.advice)
+        )
+        return _Failed(
+            self._result(
+                "dns.host",
+                verdict.status,
+                summary.format(host=host),
+                started,
+                detail=str(exc),
+                advice=advice_text,
+                subject=host,
+            ),
+            reason=f"{host} has no address",
+        )
 
     # -- smtp.connect ------------------------------------------------------------------------
 
@@ -531,7 +625,7 @@ class SmtpProbe:
                     f"Wrong TLS mode: port {port} expects TLS from the first byte: choose ssl",
                     started,
                     detail="A second connection completed a TLS handshake with this port.",
-                    advice=f'Set security = "ssl" for port {port} (implicit TLS).',
+                    advice=self._set_advice("security", "ssl", f"for port {port} (implicit TLS)"),
                 ),
                 reason="the port expects implicit TLS (ssl)",
             ) from None
@@ -607,21 +701,9 @@ class SmtpProbe:
                 ),
                 reason=f"the server refused the session ({exc.code})",
             )
-        if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == -1:
-            self.outcome = "not-smtp"
-            text = exc.message.removeprefix("Malformed SMTP response line: ").strip()
-            return _Failed(
-                self._result(
-                    "smtp.greeting",
-                    Status.FAIL,
-                    "The server is not an SMTP server: its first line is not an SMTP reply",
-                    started,
-                    detail=f"It sent: {text[:200]!r}",
-                    advice="Check the host and port: this may be a web or other server. "
-                    "SMTP submission is usually on 587 or 465.",
-                ),
-                reason="not an SMTP server",
-            )
+        bad = _bad_reply(exc)
+        if bad is not None:
+            return self._bad_reply_failure("smtp.greeting", "greeting", 220, bad, exc, started)
         if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and self._tls_cause(exc):
             return self._tls_failure(self._tls_cause(exc), started)  # type: ignore[arg-type]
         self.outcome = "closed"
@@ -734,7 +816,7 @@ class SmtpProbe:
                     else f"TLS handshake failed ({error.reason or error})",
                     started,
                     detail=f"OpenSSL: {error.reason or error}",
-                    advice=f'Set security = "starttls" for port {port}.'
+                    advice=self._set_advice("security", "starttls", f"for port {port}")
                     if reason in advice.NOT_TLS_REASONS
                     else "The server's TLS setup is broken or uses something this machine's "
                     "OpenSSL refuses.",
@@ -913,6 +995,11 @@ class SmtpProbe:
                 reason="EHLO refused",
             ) from None
         except aiosmtplib.SMTPException as exc:
+            bad = _bad_reply(exc)
+            if bad is not None:
+                raise self._bad_reply_failure(
+                    "smtp.ehlo", "EHLO reply", 250, bad, exc, started
+                ) from None
             raise self._dropped("smtp.ehlo", exc, started) from None
         self.extensions = dict(self.smtp.esmtp_extensions)
         offered = ", ".join(
@@ -947,6 +1034,33 @@ class SmtpProbe:
                 advice=explanation.advice,
             ),
             reason=reason,
+        )
+
+    def _bad_reply_failure(
+        self,
+        check_id: str,
+        what: str,
+        code: int,
+        bad: _BadReply,
+        exc: aiosmtplib.SMTPResponseException,
+        started: float,
+    ) -> _Failed:
+        """A reply aiosmtplib could not read (never ended, or not SMTP), said as such."""
+        # discover's port status: a greeting that is not SMTP is "not-smtp"; a server
+        # that greeted properly and then broke down is an "error".
+        self.outcome = self.outcome or (bad.outcome if check_id == "smtp.greeting" else "error")
+        text = exc.message.removeprefix("Malformed SMTP response line: ").strip()
+        values = {"what": what, "code": code, "message": exc.message, "text": repr(text[:200])}
+        return _Failed(
+            self._result(
+                check_id,
+                Status.FAIL,
+                bad.summary.format(**values),
+                started,
+                detail=bad.detail.format(**values),
+                advice=bad.advice,
+            ),
+            reason=bad.reason.format(**values),
         )
 
     def _dropped(self, check_id: str, exc: BaseException, started: float) -> _Failed:
@@ -1104,6 +1218,21 @@ class SmtpProbe:
         assert self.smtp is not None
         if not self.with_auth or not settings.username:
             return [skipped("smtp.auth", "no username given: login not tried", settings.endpoint)]
+        if settings.password is None and settings.password_source is not None:
+            try:
+                async with self._bounded():
+                    password, problem = await settings.password_source()
+            except TimeoutError:
+                password, problem = (
+                    None,
+                    (
+                        "The password could not be read in time (the OS keyring did not answer "
+                        f"within the {settings.timeout:g} s deadline)."
+                    ),
+                )
+            settings = self.settings = replace(
+                settings, password=password, password_problem=problem, password_source=None
+            )
         if settings.password is None:
             raise _Failed(
                 self._result(

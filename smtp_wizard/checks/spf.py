@@ -29,8 +29,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
-from smtp_wizard.checks.dnsapi import DnsError, DnsLookup, MxRecord
-from smtp_wizard.checks.model import CheckResult, Status, ascii_domain
+from smtp_wizard.checks.dnsapi import DnsError, DnsErrorKind, DnsLookup, MxRecord
+from smtp_wizard.checks.dnsverdict import DNS_VERDICTS, check_timed_out, dns_verdict
+from smtp_wizard.checks.model import SEVERITY, CheckResult, Status, ascii_domain
 from smtp_wizard.providers import UNKNOWN, Provider, get_provider
 
 __all__ = [
@@ -703,6 +704,141 @@ def merge_spf_records(
     return " ".join(["v=spf1", *mechanisms, *ending, *modifiers.values()])
 
 
+# =========================================================================== the record to publish
+
+PLACEHOLDER_INCLUDE: Final = "<your provider's SPF domain>"
+
+
+def _is_plus_all(term: str) -> bool:
+    """`+all` or a bare `all`: both authorise every server on the internet."""
+    return bool(_ALL_TERM.fullmatch(term)) and term[0] in "+aA"
+
+
+@dataclass(frozen=True)
+class SpfSuggestion:
+    """The one SPF record to publish, and why it differs from what is there.
+
+    The `dns.spf` check's advice and the records plan (records.py) both show this record,
+    so they can never disagree: `+all` is always replaced by `~all`, several records are
+    merged into one, the provider's include is added, and when that passes ten lookups the
+    includes that bring it back within the limit are taken out (and named).
+    """
+
+    record: str
+    placeholder: bool = False  # holds PLACEHOLDER_INCLUDE: to be edited before publishing
+    added: str | None = None  # the include added
+    replaced_plus_all: bool = False
+    lookups_before: int | None = None  # the published (merged) record's count
+    lookups: int | None = None  # the suggested record's count; None: unknown
+    dropped: tuple[IncludeCost, ...] = ()  # includes taken out to stay within ten
+
+    @property
+    def over_limit(self) -> bool:
+        return self.lookups is not None and self.lookups > MAX_DNS_LOOKUPS
+
+    def explain(self) -> list[str]:
+        """What the change does, one sentence each (for advice and notes alike)."""
+        said: list[str] = []
+        if self.placeholder:
+            said.append(
+                "Replace the placeholder with the include your provider documents, or "
+                "ip4:<your server's address>."
+            )
+        if self.replaced_plus_all:
+            said.append("+all becomes ~all: +all authorises every server on the internet.")
+        if self.dropped:
+            names = ", ".join(f"{c.term} ({c.lookups} lookups)" for c in self.dropped)
+            said.append(
+                f"To stay within {MAX_DNS_LOOKUPS} DNS lookups it leaves out {names}: if mail "
+                "is still sent through them, list their servers as ip4:/ip6: ranges instead "
+                "(flattening) rather than including them."
+            )
+        if self.lookups is not None and (self.added or self.dropped):
+            said.append(f"DNS lookups of this record: {self.lookups} of {MAX_DNS_LOOKUPS}.")
+        if self.over_limit:
+            said.append(
+                f"That is still over {MAX_DNS_LOOKUPS} (receivers return permerror): replace "
+                "a/mx/include terms by the ip4:/ip6: ranges they stand for."
+            )
+        elif self.added and self.lookups is None:
+            said.append(
+                f"The lookup count with include:{self.added} is unknown (it could not be "
+                "resolved); run `smtp-wizard dns` again once it is published."
+            )
+        return said
+
+
+def includes_to_drop(
+    includes: Sequence[IncludeCost], keep: str | None, excess: int
+) -> tuple[IncludeCost, ...]:
+    """The fewest includes of the record itself (most expensive first) whose removal saves
+    `excess` lookups; never the provider's own include (`keep`)."""
+    chosen: list[IncludeCost] = []
+    saved = 0
+    kept = keep.lower().rstrip(".") if keep else None
+    own = [c for c in includes if c.depth == 1 and c.term.lower().startswith("include:")]
+    for cost in sorted(own, key=lambda c: (-c.lookups, c.term)):
+        if saved >= excess:
+            break
+        if cost.domain == kept:
+            continue
+        chosen.append(cost)
+        saved += cost.lookups
+    return tuple(chosen)
+
+
+def _without(record: str, dropped: Sequence[IncludeCost]) -> str:
+    terms = {_key(c.term) for c in dropped}
+    return " ".join(t for t in record.split() if _key(t) not in terms)
+
+
+def suggest_spf(
+    records: Sequence[str],
+    include: str | None,
+    *,
+    lookups: int | None = None,
+    includes: Sequence[IncludeCost] = (),
+    include_cost: int | None = None,
+    include_present: bool = False,
+) -> SpfSuggestion | None:
+    """The single record to publish instead of `records`, or None when they are fine.
+
+    `lookups` is the published (merged) record's RFC 7208 count and `includes` its
+    includes' costs (from the audit); `include_cost` what adding include:`include` costs
+    (1 + its tree). With nothing published the suggestion is a new record, with a
+    placeholder when no include is known.
+    """
+    if not records:
+        if include:
+            return SpfSuggestion(
+                f"v=spf1 include:{include} ~all", added=include, lookups=include_cost
+            )
+        return SpfSuggestion(f"v=spf1 include:{PLACEHOLDER_INCLUDE} ~all", placeholder=True)
+    plus_all = any(_is_plus_all(t) for r in records for t in r.split()[1:])
+    to_add = include if include and not include_present else None
+    if len(records) == 1 and not plus_all and not to_add:
+        after = lookups
+        if after is None or after <= MAX_DNS_LOOKUPS:
+            return None
+    merged = merge_spf_records(records, to_add, all_qualifier="~" if plus_all else None)
+    after = lookups
+    if to_add:
+        after = None if lookups is None or include_cost is None else lookups + include_cost
+    dropped: tuple[IncludeCost, ...] = ()
+    if after is not None and after > MAX_DNS_LOOKUPS:
+        dropped = includes_to_drop(includes, include, after - MAX_DNS_LOOKUPS)
+        merged = _without(merged, dropped)
+        after -= sum(c.lookups for c in dropped)
+    return SpfSuggestion(
+        merged,
+        added=to_add,
+        replaced_plus_all=plus_all,
+        lookups_before=lookups,
+        lookups=after,
+        dropped=dropped,
+    )
+
+
 # =========================================================================== check_host
 
 
@@ -737,6 +873,7 @@ class SpfResult:
     explanation: str | None = None  # the exp= text, for a fail that has one
     lookups: int = 0
     void_lookups: int = 0
+    dns_error: DnsError | None = None  # for temperror: the lookup that failed, if one did
 
 
 class _PermError(Exception):
@@ -744,7 +881,15 @@ class _PermError(Exception):
 
 
 class _TempError(Exception):
-    """DNS failed transiently: check_host() returns temperror."""
+    """DNS failed (not a void lookup): check_host() returns temperror (RFC 7208 §5).
+
+    `error` is the lookup's DnsError: the RFC calls every such failure temperror, but the
+    user is told what it was (a machine without resolver is not fixed by trying again).
+    """
+
+    def __init__(self, error: DnsError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -842,7 +987,7 @@ class _Evaluation:
                 if void_counts:
                     self.count_void(name)
                 return []
-            raise _TempError(str(exc)) from None
+            raise _TempError(exc) from None
 
     async def addresses(self, name: str, *, void_counts: bool) -> list[IPAddress]:
         """The A (IPv4 client) or AAAA (IPv6 client) addresses of `name` (§5.3)."""
@@ -864,7 +1009,7 @@ class _Evaluation:
                 if void_counts:
                     self.count_void(domain)
                 return None
-            raise _TempError(str(exc)) from None
+            raise _TempError(exc) from None
         found = spf_records(answer.records)
         if len(found) > 1:
             raise _PermError(f"{domain} publishes {len(found)} SPF records; only one is allowed")
@@ -1083,6 +1228,7 @@ async def check_host(
     """
     address = _address(ip)
     target = domain.rstrip(".")
+    dns_error: DnsError | None = None
     evaluation = _Evaluation(
         address, _normalise_sender(sender, target), helo or "unknown", lookup, receiver
     )
@@ -1091,13 +1237,15 @@ async def check_host(
     except _PermError as exc:
         verdict, reason, outcome = SpfVerdict.PERMERROR, str(exc), None
     except _TempError as exc:
-        text = str(exc) if "temporary" in str(exc) else f"{exc} (temporary)"
+        label = dns_verdict(exc.error).label
+        text = str(exc) if label in str(exc) else f"{exc} ({label})"
         verdict, reason, outcome = SpfVerdict.TEMPERROR, text, None
+        dns_error = exc.error
     else:
         verdict, reason = outcome.verdict, _reason(outcome)
     counters = {"lookups": evaluation.lookups, "void_lookups": evaluation.voids}
     if outcome is None:
-        return SpfResult(verdict, target, reason, **counters)
+        return SpfResult(verdict, target, reason, dns_error=dns_error, **counters)
     return SpfResult(
         verdict,
         target,
@@ -1129,20 +1277,21 @@ async def check_mail_from(
 _FINDINGS: Final[dict[str, tuple[Status, str]]] = {
     "missing": (
         Status.FAIL,
-        "Publish one TXT record at the domain, for example: {suggestion}",
+        "Publish one TXT record at the domain: {suggestion}",
     ),
     "multiple": (
         Status.FAIL,
         "Receivers return permerror when a domain has two SPF records. Delete them all and "
         "publish this single merged record: {suggestion}",
     ),
-    "syntax": (Status.FAIL, "Fix the record: receivers return permerror for the whole of it."),
-    "temporary": (
-        Status.FAIL,
-        "This is temporary (SERVFAIL or timeout): try again; if it persists, check the "
-        "domain's DNS servers.",
+    "suggested": (
+        Status.PASS,
+        "Change the existing record (do not add a second one) to: {suggestion}",
     ),
-    "dns-error": (Status.FAIL, "Check the domain's DNS servers, or pass --nameserver."),
+    "syntax": (Status.FAIL, "Fix the record: receivers return permerror for the whole of it."),
+    # A DNS error's status and advice come from the shared table (dnsverdict.py).
+    "temporary": (Status.FAIL, ""),
+    "dns-error": (Status.FAIL, ""),
     "plus-all": (
         Status.FAIL,
         "Replace +all with ~all (or -all once every sender is listed): +all lets anyone "
@@ -1224,8 +1373,6 @@ _FINDINGS: Final[dict[str, tuple[Status, str]]] = {
     ),
 }
 
-_SEVERITY: Final = {Status.PASS: 0, Status.SKIP: 0, Status.WARN: 1, Status.FAIL: 2}
-
 
 @dataclass(frozen=True)
 class SpfFinding:
@@ -1289,6 +1436,8 @@ class SpfReport:
     provider_include: str | None = None
     provider_include_present: bool | None = None
     merged_record: str | None = None  # the single record to publish instead of several
+    provider_include_cost: int | None = None  # 1 + the provider include's tree; None: unknown
+    suggestion: SpfSuggestion | None = None  # the record to publish instead; None: keep it
 
     @property
     def lookups(self) -> int:
@@ -1312,9 +1461,7 @@ class SpfReport:
 
     @property
     def status(self) -> Status:
-        return max(
-            (f.status for f in self.findings), key=_SEVERITY.__getitem__, default=Status.PASS
-        )
+        return max((f.status for f in self.findings), key=SEVERITY.__getitem__, default=Status.PASS)
 
     @property
     def temporary(self) -> bool:
@@ -1366,9 +1513,10 @@ def _literal_target(spec: MacroString | None, domain: str) -> str | None:
 
 
 def _dns_problem(exc: DnsError, path: str) -> SpfFinding:
-    if exc.temporary:
-        return _finding("temporary", f"{path}: {exc}")
-    return _finding("dns-error", f"{path}: {exc}")
+    """A lookup in the tree that failed (not a void one): the shared verdict for it."""
+    verdict = dns_verdict(exc)
+    code = "temporary" if verdict.temporary else "dns-error"
+    return SpfFinding(code, verdict.status, f"{path}: {exc}", verdict.advice)
 
 
 class _Auditor:
@@ -1510,28 +1658,90 @@ def _provider_present(tree: SpfNode, include: str) -> bool:
     return any(node.domain == wanted for _, node in tree.walk() if node.via)
 
 
-def _with_provider(report: SpfReport, include: str | None) -> SpfReport:
+def _with_provider(report: SpfReport, include: str | None, cost: int | None) -> SpfReport:
     """Say whether the provider's include is in the tree (a nested one counts)."""
     if not include or report.tree is None or report.record is None:
-        return replace(report, provider_include=include)
+        return replace(report, provider_include=include, provider_include_cost=cost)
     present = _provider_present(report.tree, include) or any(
         _key(t) == f"include:{_name(include)}" for t in report.record.text.split()
     )
     if present:
         finding = _finding("provider-present", f"the provider's include:{include} is present")
+        found = [c for c in report.includes if c.domain == _name(include)]
+        cost = found[0].lookups if found else cost
     else:
-        suggestion = merge_spf_records(report.records or (report.record.text,), include)
         finding = _finding(
             "provider-missing",
             f"include:{include} (the provider's servers) is missing",
-            suggestion=suggestion,
+            suggestion="{suggestion}",
         )
     return replace(
         report,
         provider_include=include,
         provider_include_present=present,
+        provider_include_cost=cost,
         findings=(*report.findings, finding),
     )
+
+
+# The findings whose advice is the suggested record; with none of them, "suggested" says it.
+_SUGGESTING: Final = ("missing", "multiple", "provider-missing")
+
+
+def _with_suggestion(report: SpfReport) -> SpfReport:
+    """The one record to publish (`suggest_spf`), written into the findings' advice."""
+    if report.findings and report.record is None and report.records:
+        return report  # a record that does not parse: fix it first, nothing to merge into
+    if any(f.code in ("temporary", "dns-error") for f in report.findings) and not report.records:
+        return report
+    suggestion = suggest_spf(
+        report.records,
+        report.provider_include,
+        lookups=report.lookups if report.tree is not None else None,
+        includes=report.includes,
+        include_cost=report.provider_include_cost,
+        include_present=bool(report.provider_include_present),
+    )
+    if suggestion is None:
+        return report
+    text = " ".join([suggestion.record, *suggestion.explain()])
+    findings = list(report.findings)
+    if not any(f.code in _SUGGESTING for f in findings):
+        findings.append(
+            _finding(
+                "suggested", f"suggested record: {suggestion.record}", suggestion="{suggestion}"
+            )
+        )
+    # The record is said once: by the first finding that suggests it (two SPF records and
+    # a missing include are both fixed by the one merged record).
+    first = next(f for f in findings if f.code in (*_SUGGESTING, "suggested"))
+    findings = [
+        replace(f, advice=f.advice.replace("{suggestion}", text) if f is first else "")
+        if f.code in (*_SUGGESTING, "suggested")
+        else f
+        for f in findings
+    ]
+    return replace(report, suggestion=suggestion, findings=tuple(findings))
+
+
+async def _include_cost(include: str, auditor: _Auditor) -> int | None:
+    """What adding include:<include> costs: 1 plus its tree; None if it cannot be read.
+
+    Asked through the audit's own queries, so a name already asked is not asked again.
+    """
+    try:
+        answer = await auditor.queries.ask("txt", include)
+    except DnsError:
+        return None
+    found = spf_records(answer.records)
+    if len(found) != 1:
+        return None
+    try:
+        record = parse_spf(found[0])
+    except SpfSyntaxError:
+        return None
+    node, _ = await auditor.node(_name(include), record, f"include:{include}", ())
+    return 1 + node.lookups
 
 
 async def analyse_spf(
@@ -1548,14 +1758,17 @@ async def analyse_spf(
     include = None if not provider_include or provider_include == UNKNOWN else provider_include
     auditor = _Auditor(lookup)
     try:
-        report = await _audit(domain, auditor, include)
+        report, cost = await asyncio.gather(
+            _audit(domain, auditor, include),
+            _include_cost(include, auditor) if include else _no_cost(),
+        )
     finally:
         auditor.queries.close()
-    return _with_provider(report, include)
+    return _with_suggestion(_with_provider(report, include, cost))
 
 
-def _suggestion(include: str | None) -> str:
-    return f"v=spf1 include:{include} ~all" if include else "v=spf1 mx ~all"
+async def _no_cost() -> int | None:
+    return None
 
 
 async def _audit(domain: str, auditor: _Auditor, include: str | None) -> SpfReport:
@@ -1564,13 +1777,13 @@ async def _audit(domain: str, auditor: _Auditor, include: str | None) -> SpfRepo
     except DnsError as exc:
         if exc.void:
             message = f"no SPF record: {exc}"
-            finding = _finding("missing", message, suggestion=_suggestion(include))
+            finding = _finding("missing", message, suggestion="{suggestion}")
             return SpfReport(domain, findings=(finding,))
         return SpfReport(domain, findings=(_dns_problem(exc, "SPF lookup"),))
     records = tuple(spf_records(answer.records))
     if not records:
         message = f"no SPF record: {domain} has no TXT record starting with v=spf1"
-        finding = _finding("missing", message, suggestion=_suggestion(include))
+        finding = _finding("missing", message, suggestion="{suggestion}")
         return SpfReport(domain, findings=(finding,))
     findings: list[SpfFinding] = []
     merged: str | None = None
@@ -1581,7 +1794,7 @@ async def _audit(domain: str, auditor: _Auditor, include: str | None) -> SpfRepo
             _finding(
                 "multiple",
                 f"{len(records)} SPF records are published; exactly one is allowed (permerror)",
-                suggestion=merged,
+                suggestion="{suggestion}",
             )
         )
         text = merged
@@ -1616,7 +1829,7 @@ async def _audit(domain: str, auditor: _Auditor, include: str | None) -> SpfRepo
 
 def _worst(findings: Sequence[SpfFinding]) -> SpfFinding | None:
     ranked = [f for f in findings if f.status is not Status.PASS]
-    return max(ranked, key=lambda f: _SEVERITY[f.status], default=None)
+    return max(ranked, key=lambda f: SEVERITY[f.status], default=None)
 
 
 def report_result(report: SpfReport) -> CheckResult:
@@ -1641,7 +1854,7 @@ def report_result(report: SpfReport) -> CheckResult:
     detail.extend(f"{marks[f.status]}: {f.message}" for f in report.findings if f.code != "macro")
     detail.extend(f"note: {f.message}" for f in report.findings if f.code == "macro")
     advice: list[str] = []
-    for finding in sorted(report.findings, key=lambda f: -_SEVERITY[f.status]):
+    for finding in sorted(report.findings, key=lambda f: -SEVERITY[f.status]):
         if finding.advice and finding.advice not in advice:
             advice.append(finding.advice)
     return CheckResult(
@@ -1673,22 +1886,31 @@ async def spf_check(
     `provider` (a preset or its id) adds whether its include is present. `timeout` bounds
     the whole check; running out is a temporary failure.
     """
+    result, _ = await spf_check_with_report(domain, lookup, provider, timeout=timeout)
+    return result
+
+
+async def spf_check_with_report(
+    domain: str,
+    lookup: DnsLookup,
+    provider: Provider | str | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[CheckResult, SpfReport | None]:
+    """`spf_check`, and the audit it judged (None when there was none: a bad domain, or
+    the deadline passed), so that the records plan reuses it instead of asking again."""
     started = time.monotonic()
     name = ascii_domain(CHECK_ID, domain)
     if isinstance(name, CheckResult):
-        return name
+        return name, None
     try:
         async with asyncio.timeout(timeout):
             report = await analyse_spf(name, lookup, _provider_include(provider))
     except TimeoutError:
-        return CheckResult(
-            CHECK_ID,
-            Status.FAIL,
-            f"the SPF check of {name} did not finish within {timeout:g} s (temporary)",
-            advice=_FINDINGS["temporary"][1],
-            subject=name,
-        ).timed(started)
-    return report_result(report).timed(started)
+        summary, advice = check_timed_out(f"the SPF check of {name}", timeout)
+        result = CheckResult(CHECK_ID, Status.FAIL, summary, advice=advice, subject=name)
+        return result.timed(started), None
+    return report_result(report).timed(started), report
 
 
 # What a check_host() result means for "may this server send for the domain?".
@@ -1725,7 +1947,7 @@ _IP_VERDICTS: Final[dict[SpfVerdict, tuple[Status, str, str]]] = {
     SpfVerdict.TEMPERROR: (
         Status.FAIL,
         "SPF for {domain} could not be evaluated: a temporary DNS error",
-        _FINDINGS["temporary"][1],
+        DNS_VERDICTS[DnsErrorKind.TIMEOUT].advice,
     ),
 }
 
@@ -1765,6 +1987,12 @@ async def evaluate_for_ip(
             SpfVerdict.TEMPERROR, name, f"no result within {timeout:g} s (temporary)"
         )
     status, summary, advice = _IP_VERDICTS[result.verdict]
+    if result.dns_error is not None:
+        # temperror in RFC 7208's words for every DNS failure; the user is told which.
+        failed = dns_verdict(result.dns_error)
+        status, advice = failed.status, failed.advice
+        if not failed.temporary:
+            summary = f"SPF for {{domain}} could not be evaluated ({failed.label})"
     mechanism = f"ip4:{address}" if address.version == 4 else f"ip6:{address}"
     values = {"ip": address, "domain": name, "mechanism": mechanism}
     detail = [f"result: {result.verdict}", result.reason]
