@@ -485,13 +485,16 @@ _LABEL_WIDTH = 10
 _NBSP = "\xa0"  # textwrap does not break here, so "host (label)" stays on one line
 
 
-def _wrap(label: str, value: str, width: int) -> list[str]:
-    """Why: Zoho alone has sixteen hosts; unwrapped they would run off any terminal."""
+def _wrap(label: str, value: str, width: int, hang: int = 0) -> list[str]:
+    """Why: Zoho alone has sixteen hosts; unwrapped they would run off any terminal.
+
+    `hang` indents continuation lines further, under a hint that follows a short value.
+    """
     lines = textwrap.wrap(
         value,
         width=width,
         initial_indent=f"  {label:<{_LABEL_WIDTH}}",
-        subsequent_indent=" " * (2 + _LABEL_WIDTH),
+        subsequent_indent=" " * (2 + _LABEL_WIDTH + hang),
         break_long_words=False,
         break_on_hyphens=False,
     )
@@ -513,40 +516,77 @@ def _hosts_line(provider: Provider) -> tuple[str, str]:
     return "hosts", ", ".join(parts)
 
 
+def _known(hint: str) -> bool:
+    return bool(hint.strip()) and hint.strip() != UNKNOWN
+
+
+def _if_known(value: str) -> str:
+    return value if value != UNKNOWN else ""
+
+
+def _beside(value: str, hint: str) -> str:
+    """`value — hint`, or the hint alone when it already starts with the value."""
+    if not _known(hint):
+        return value
+    if not value or hint.startswith(value):
+        return hint
+    return f"{value} — {hint}"
+
+
+def _port_lines(provider: Provider, width: int) -> list[str]:
+    """One port per line with its note beside it, the notes lined up in one column."""
+    if not provider.ports:
+        return _wrap("ports", "(you provide it)", width)
+    names = [f"{p.port} {p.security}" for p in provider.ports]
+    column = max(len(name) for name in names) + 2
+    lines: list[str] = []
+    for index, (port, name) in enumerate(zip(provider.ports, names, strict=True)):
+        label = "ports" if index == 0 else ""
+        if not port.note:
+            lines += _wrap(label, name.replace(" ", _NBSP), width)
+            continue
+        value = name.replace(" ", _NBSP) + _NBSP * (column - len(name)) + port.note
+        lines += _wrap(label, value, width, hang=column)
+    return lines
+
+
 def render_providers_text(
     providers: Iterable[Provider] | Mapping[str, Provider], width: int = 100, *, full: bool = False
 ) -> str:
     """A terminal listing: one block per provider, long host lists wrapped.
 
     The compact form answers "which host, port and username"; `full` (one preset asked for
-    by id) adds what the password is, SPF and DKIM conventions, the notes users trip on and
+    by id) puts each hint beside the field it explains (what to type as the username, what
+    the password is, each port's note, the DKIM setup), then the notes users trip on and
     the documentation link.
     """
     blocks: list[str] = []
     for provider in _as_list(providers):
-        ports = ", ".join(
-            f"{p.port} {p.security}" + (f" ({p.note})" if full and p.note else "")
-            for p in provider.ports
-        )
-        rows = [
-            _hosts_line(provider),
-            ("ports", ports or "(you provide it)"),
-            ("username", provider.username or provider.username_hint),
-            ("password", provider.password_kind),
-        ]
-        if full:
-            if provider.username and provider.username_hint:
-                rows.append(("", provider.username_hint))
-            rows.append(("", provider.password_hint))
-            rows.append(("spf", provider.spf_include))
-            selectors = ", ".join(provider.dkim_selectors)
-            rows.append(("dkim", f"selectors {selectors}" if selectors else provider.dkim_hint))
-            if selectors:
-                rows.append(("", provider.dkim_hint))
-            rows.extend(("note", note) for note in provider.notes)
-            rows.append(("docs", provider.docs))
         lines = [f"{provider.id}  {provider.name}"]
+        host_label, hosts = _hosts_line(provider)
+        lines += _wrap(host_label, hosts, width)
+        if not full:
+            ports = ", ".join(f"{p.port} {p.security}" for p in provider.ports)
+            rows = [
+                ("ports", ports or "(you provide it)"),
+                ("username", provider.username or provider.username_hint),
+                ("password", provider.password_kind),
+            ]
+            for label, value in rows:
+                lines += _wrap(label, value, width)
+            blocks.append("\n".join(lines))
+            continue
+        lines += _port_lines(provider, width)
+        selectors = ", ".join(provider.dkim_selectors)
+        rows = [
+            ("username", _beside(provider.username or "", provider.username_hint)),
+            ("password", _beside(_if_known(provider.password_kind), provider.password_hint)),
+            ("spf", provider.spf_include),
+            ("dkim", _beside(f"selectors {selectors}" if selectors else "", provider.dkim_hint)),
+        ]
+        rows += [("note", note) for note in provider.notes]
+        rows.append(("docs", provider.docs))
         for label, value in rows:
-            lines.extend(_wrap(label, value, width))
+            lines += _wrap(label, value or UNKNOWN, width)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")

@@ -486,3 +486,32 @@ def test_a_templated_host_needs_its_default_region_in_the_list() -> None:
 def test_invalid_toml_is_reported_as_a_data_error() -> None:
     with pytest.raises(ProviderDataError, match="not valid TOML"):
         parse_providers("[[provider]\n")
+
+
+def _line_of(text: str, label: str) -> str:
+    """The line of a `providers ID` entry that starts with `label`, with its continuation."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(f"  {label} "):
+            following = []
+            for more in lines[index + 1 :]:
+                if not more.startswith(" " * 12):
+                    break
+                following.append(more.strip())
+            return " ".join([line.strip(), *following])
+    raise AssertionError(f"no {label} line in:\n{text}")
+
+
+def test_one_preset_puts_each_hint_beside_the_field_it_explains() -> None:
+    sendgrid = render_providers_text([get_provider("sendgrid")], full=True)
+    assert "literally the word" in _line_of(sendgrid, "username")
+    assert _line_of(sendgrid, "password").startswith("password  api-key — A SendGrid API key")
+    assert "587 starttls   Recommended by SendGrid." in sendgrid
+    assert sendgrid.count("apikey") == 1  # said once, on the username line
+    ses = render_providers_text([get_provider("ses")], full=True)
+    assert "25 starttls    Throttled on EC2 by default" in ses
+    fastmail = render_providers_text([get_provider("fastmail")], full=True)
+    assert _line_of(fastmail, "dkim").startswith("dkim      selectors fm1, fm2, fm3 — If Fastmail")
+    for provider in PROVIDERS.values():
+        text = render_providers_text([provider], full=True)
+        assert all(len(line) <= 100 for line in text.splitlines() if "https://" not in line)
