@@ -1,33 +1,47 @@
 """The `smtp-wizard` command line.
 
-Parsing and dispatch only: each sub-command calls into the core and prints. Textual is
-imported only when the wizard itself starts, so `--help`, `export`, `providers` and the
-checks start fast and run where no terminal UI could.
+Parsing and dispatch only: each sub-command asks the core (settings.py resolves what the
+user meant, checks/ runs the probes) and prints. Textual is imported only when the wizard
+itself starts, so `--help`, `export`, `providers` and the checks start fast and run where
+no terminal UI could.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from smtp_wizard import __version__, validate
 from smtp_wizard.errors import UsageError, WizardError
 from smtp_wizard.secret import Secret
 
+if TYPE_CHECKING:
+    from smtp_wizard.config import Config
+    from smtp_wizard.settings import Settings
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CHECKING_COMMANDS = ("check", "discover", "dns", "send-test")
 NOT_BUILT = "is not built yet in this version of smtp-wizard"
+SCOPES = ("smtp", "dns")
+SHELLS = ("bash", "zsh", "fish")
+HIDDEN_VALUE = "(value not shown)"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error honours `--json`: stdout gets only the JSON document.
+    """argparse, with three promises kept for every usage error.
 
-    Abbreviated flags are off: `--pass` must not quietly mean `--password-stdin`.
+    - With `--json`, stdout gets only the JSON document.
+    - A value the user typed is never repeated: a password pasted into the wrong flag must
+      not reach a terminal, a CI log or a JSON document.
+    - An unknown option or command gets a did-you-mean. Abbreviations are off: `--pass` must
+      not quietly mean `--password-stdin`.
     """
 
     json_output = False
@@ -37,21 +51,54 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        prefix = "unrecognized arguments: "
-        if message.startswith(prefix):
-            # Echo the unknown options, never the words after them: `--pasword hunter2`
-            # would otherwise print the password to a terminal or a CI log.
-            words = message.removeprefix(prefix).split()
-            options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
-            message = (
-                f"unrecognized option(s): {' '.join(options)} (values not shown)"
-                if options
-                else f"{len(words)} unexpected argument(s) (not shown)"
-            )
+        message = _safe_usage_message(message, self)
         if Parser.json_output:
             emit_json_error(f"{self.prog}: {message}")
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    return [s for action in parser._actions for s in action.option_strings if s.startswith("--")]
+
+
+def _safe_usage_message(message: str, parser: argparse.ArgumentParser) -> str:
+    """argparse's message without the values the user typed, plus a did-you-mean."""
+    prefix = "unrecognized arguments: "
+    if message.startswith(prefix):
+        # Echo the unknown options, never the words after them: `--pasword hunter2`
+        # would otherwise print the password to a terminal or a CI log.
+        words = message.removeprefix(prefix).split()
+        options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+        if not options:
+            return f"{len(words)} unexpected argument(s) ({HIDDEN_VALUE})"
+        known = _option_strings(_ACTIVE_PARSER.get("parser") or parser)
+        hints = []
+        for option in options:
+            close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+            if close:
+                hints.append(f"did you mean {close[0]} (for {option})?")
+        text = f"unrecognized option(s): {' '.join(options)} (values not shown)"
+        return text + ("; " + "; ".join(hints) if hints else "")
+    choice = _INVALID_CHOICE.match(message)
+    if choice:
+        choices = re.findall(r"'([^']*)'", choice["choices"])
+        close = difflib.get_close_matches(choice["value"], choices, n=1, cutoff=0.6)
+        meant = f"; did you mean {close[0]}?" if close else ""
+        what = "command" if choice["arg"] in ("COMMAND", "ACTION") else "choice"
+        listed = ", ".join(choices)
+        return (
+            f"argument {choice['arg']}: not a known {what} {HIDDEN_VALUE}; "
+            f"choose from {listed}{meant}"
+        )
+    return message
+
+
+_ACTIVE_PARSER: dict[str, argparse.ArgumentParser] = {}
+_INVALID_CHOICE = re.compile(
+    r"argument (?P<arg>.+?): invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)$",
+    re.S,
+)
 
 
 def emit_json_error(message: str) -> NoReturn:
@@ -60,14 +107,32 @@ def emit_json_error(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
+def _hide(message: str, text: str) -> str:
+    """`message` with every occurrence of the typed `text` replaced: it might be a secret."""
+    if not text:
+        return message
+    for form in (repr(text), f'"{text}"', text.strip()):
+        if form:
+            message = re.sub(
+                rf"(?<![\w.]){re.escape(form)}(?![\w.])" if form[:1].isalnum() else re.escape(form),
+                "the value given",
+                message,
+            )
+    return message
+
+
 def _typed(rule: Callable[[Any], Any], what: str) -> Callable[[str], Any]:
-    """An argparse `type=` from one of the validate rules; its message becomes the error."""
+    """An argparse `type=` from one of the validate rules; its message becomes the error.
+
+    The message never holds the value: a password typed into the wrong flag
+    (`--password-env "$SMTP_PASSWORD"`) must not be printed back.
+    """
 
     def convert(text: str) -> Any:
         try:
             return rule(text)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"{what} {exc}") from None
+            raise argparse.ArgumentTypeError(f"{_hide(str(exc), text)} {HIDDEN_VALUE}") from None
 
     convert.__name__ = what
     return convert
@@ -81,26 +146,58 @@ def _timeout(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 600:
-        raise ValueError(f"{text} is out of range; give seconds from 0.1 to 600")
+        raise ValueError("it is not a number of seconds; give seconds from 0.1 to 600") from None
+    if not 0.1 <= value <= 600:  # NaN fails this too
+        raise ValueError("it is out of range; give seconds from 0.1 to 600")
     return value
 
 
 def _nameserver(text: str) -> str:
+    """IP, IP:PORT, [IPv6] or [IPv6]:PORT; anything else is refused here, not later."""
     import ipaddress
 
-    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    shape = "is not IP[:PORT] (e.g. 127.0.0.1:5353, or [::1]:5353 for IPv6 with a port)"
     if text.startswith("["):
-        host, _, port = text[1:].partition("]")
-        port = port.lstrip(":")
+        inside, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"it {shape}")
+        host, port = inside, rest[1:] if rest else None
+        if rest and not port:
+            raise ValueError(f"it {shape}: the port after ':' is missing")
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+        if not port:
+            raise ValueError(f"it {shape}: the port after ':' is missing")
+    else:
+        host, port = text, None
     try:
-        ipaddress.ip_address(host or text)
+        address = ipaddress.ip_address(host)
     except ValueError:
-        raise ValueError(f"{text!r} is not IP[:PORT] (e.g. 127.0.0.1:5353)") from None
-    if port:
+        raise ValueError(f"it {shape}") from None
+    if port is not None:
         validate.port(port)
+    if address.version == 6 and port is not None and not text.startswith("["):
+        raise ValueError(f"it {shape}")
     return text
+
+
+def _scopes(text: str) -> list[str]:
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    for word in words:
+        if word not in SCOPES:
+            raise ValueError(f"it is not one of {', '.join(SCOPES)}")
+    if not words:
+        raise ValueError(f"it is empty; give {' or '.join(SCOPES)}")
+    return words
+
+
+class _Extend(argparse.Action):
+    """Repeatable flag whose values may also be comma lists: `--only smtp --only dns`."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        current = list(getattr(namespace, self.dest, None) or [])
+        current += [v for v in values if v not in current]
+        setattr(namespace, self.dest, current)
 
 
 class _RefusePassword(argparse.Action):
@@ -121,23 +218,15 @@ def _add_config_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
         metavar="PATH",
         help="config file (default ./smtp-wizard.toml)",
     )
-    parser.add_argument("--profile", metavar="NAME", help="profile (default: the file's default)")
-
-
-def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
-    """The flags every checking command accepts (DESIGN.md, "Commands")."""
-    _add_config_flags(parser.add_argument_group("config"))
-    group = parser.add_argument_group("server (override the config)")
-    if server:
-        group.add_argument("--host", type=_typed(_host, "--host"), help="SMTP server host name")
-    group.add_argument("--port", type=_typed(validate.port, "--port"), help="SMTP port (1-65535)")
-    group.add_argument(
-        "--security",
-        type=_typed(validate.security, "--security"),
-        metavar="{starttls,ssl,none}",
-        help="starttls (587), ssl = implicit TLS from the first byte (465), none",
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        type=_typed(validate.profile_name, "--profile"),
+        help="profile (default: the file's default)",
     )
-    group.add_argument("--username", type=_typed(validate.no_control, "--username"))
+
+
+def _add_secret_flags(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS)
     secret = group.add_mutually_exclusive_group()
     secret.add_argument(
@@ -151,6 +240,30 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
         type=_typed(validate.env_name, "--password-env"),
         help="read the password from environment variable VAR",
     )
+
+
+def _add_server_flags(group: argparse._ArgumentGroup, *, host: bool = True) -> None:
+    group.add_argument(
+        "--provider", metavar="ID", help="provider preset (see `smtp-wizard providers`)"
+    )
+    if host:
+        group.add_argument("--host", type=_typed(_host, "--host"), help="SMTP server host name")
+    group.add_argument("--port", type=_typed(validate.port, "--port"), help="SMTP port (1-65535)")
+    group.add_argument(
+        "--security",
+        type=_typed(validate.security, "--security"),
+        metavar="{starttls,ssl,none}",
+        help="starttls (587), ssl = implicit TLS from the first byte (465), none",
+    )
+    group.add_argument("--username", type=_typed(validate.no_control, "--username"))
+
+
+def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
+    """The flags every checking command accepts (DESIGN.md, "Commands")."""
+    _add_config_flags(parser.add_argument_group("config"))
+    group = parser.add_argument_group("server (override the config)")
+    _add_server_flags(group, host=server)
+    _add_secret_flags(group)
     group.add_argument(
         "--from",
         dest="from_address",
@@ -180,21 +293,52 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
         type=_typed(_nameserver, "--nameserver"),
         help="send DNS queries here instead of the system resolver (repeatable)",
     )
-    group = parser.add_argument_group("probe")
+    group = parser.add_argument_group("probe and output")
     group.add_argument("--cafile", type=Path, metavar="PEM", help="extra trusted CA certificate(s)")
     group.add_argument(
         "--timeout",
         type=_typed(_timeout, "--timeout"),
         default=10.0,
         metavar="SECONDS",
-        help="deadline of one whole probe (default 10)",
+        help="deadline of one whole probe, 0.1 to 600 (default 10)",
     )
     group.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    _add_color(group)
     group.add_argument(
         "--verbose",
         "-v",
         action="store_true",
         help="show the SMTP transcript (AUTH payloads redacted)",
+    )
+
+
+def _add_color(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--color",
+        "--colour",
+        dest="color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour: auto (a terminal, unless NO_COLOR is set), always or never",
+    )
+
+
+def _add_scope(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--only",
+        action=_Extend,
+        type=_typed(_scopes, "--only"),
+        default=None,
+        metavar="{smtp,dns}",
+        help=f"run only these checks (repeatable or a comma list; default: {default})",
+    )
+
+
+def _add_plaintext(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-plaintext-auth",
+        action="store_true",
+        help="with --security none: send the credentials without TLS anyway",
     )
 
 
@@ -205,7 +349,7 @@ def build_parser() -> Parser:
         "TLS, login, SPF/DKIM/DMARC, checked live; the secret kept in the OS keyring. "
         "Without a command, starts the wizard.",
     )
-    parser.add_argument("--version", action="version", version=f"smtp-wizard {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"smtp-wizard {__version__}")
     parser.add_argument(
         "--config",
         type=Path,
@@ -228,32 +372,39 @@ def build_parser() -> Parser:
         type=_typed(validate.email_address, "--send-to"),
         help="also send a test message to ADDR (smtp.send)",
     )
-    check.add_argument(
-        "--allow-plaintext-auth",
-        action="store_true",
-        help="with --security none: send the credentials without TLS anyway",
-    )
-    check.set_defaults(handler=cmd_check)
+    _add_plaintext(check)
+    _add_scope(check, "smtp,dns")
+    check.set_defaults(handler=cmd_check, default_scope=("smtp", "dns"))
 
     discover = sub.add_parser(
         "discover",
         help="probe ports 587, 465, 2525 and 25 at once",
-        description="Probe which ports and TLS modes a server offers, "
-        "all at once, and recommend one.",
+        description="Probe which ports and TLS modes a server offers, all at once, and "
+        "recommend one. Without HOST, the profile's host (or its preset's) is probed.",
     )
-    discover.add_argument("target_host", metavar="HOST", type=_typed(_host, "HOST"))
+    discover.add_argument(
+        "target_host", metavar="HOST", nargs="?", type=_typed(_host, "HOST"), default=None
+    )
     _add_common(discover, server=False)
+    discover.add_argument(
+        "--save",
+        action="store_true",
+        help="write the recommended port and security into the profile",
+    )
     discover.set_defaults(handler=cmd_discover)
 
     dns = sub.add_parser(
         "dns",
         help="SPF, DKIM, DMARC and MX report, and the records to add",
         description="Check a domain's SPF, DKIM, DMARC and MX records and "
-        "print exactly what to publish.",
+        "print exactly what to publish. Without DOMAIN, the profile's sending domain.",
     )
-    dns.add_argument("target_domain", metavar="DOMAIN", type=_typed(validate.hostname, "DOMAIN"))
     dns.add_argument(
-        "--provider", metavar="P", help="provider preset (see `smtp-wizard providers`)"
+        "target_domain",
+        metavar="DOMAIN",
+        nargs="?",
+        type=_typed(validate.hostname, "DOMAIN"),
+        default=None,
     )
     dns.add_argument("--ip", metavar="ADDR", help="evaluate SPF for this sending IP address")
     _add_common(dns)
@@ -261,8 +412,9 @@ def build_parser() -> Parser:
 
     send = sub.add_parser(
         "send-test",
-        help="send a test message (same as check --send-to)",
-        description="Send a test message through the profile's server.",
+        help="send a test message (check --send-to, SMTP checks only)",
+        description="Send a test message through the profile's server. Only the SMTP checks "
+        "run unless --only smtp,dns asks for the domain checks too.",
     )
     send.add_argument(
         "--to",
@@ -272,12 +424,9 @@ def build_parser() -> Parser:
         type=_typed(validate.email_address, "--to"),
     )
     _add_common(send)
-    send.add_argument(
-        "--allow-plaintext-auth",
-        action="store_true",
-        help="with --security none: send the credentials without TLS anyway",
-    )
-    send.set_defaults(handler=cmd_check)
+    _add_plaintext(send)
+    _add_scope(send, "smtp")
+    send.set_defaults(handler=cmd_check, default_scope=("smtp",))
 
     from smtp_wizard.export import FORMATS  # no Textual, no network: cheap
 
@@ -317,25 +466,110 @@ def build_parser() -> Parser:
     providers.add_argument("--json", action="store_true", help="print JSON")
     providers.set_defaults(handler=cmd_providers)
 
+    _add_config_commands(sub)
+
+    completion = sub.add_parser(
+        "completion",
+        help="print the shell completion script (bash, zsh or fish)",
+        description="Print a completion script. bash: "
+        'eval "$(smtp-wizard completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc; '
+        "fish: smtp-wizard completion fish > ~/.config/fish/completions/smtp-wizard.fish",
+    )
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(handler=cmd_completion)
+
+    parser.set_defaults(handler=cmd_wizard)
+    return parser
+
+
+def _add_config_commands(sub: Any) -> None:
     config = sub.add_parser(
         "config",
-        help="show the config; store a password in the keyring",
-        description="Inspect the config file, or store a profile's password in the OS keyring.",
+        help="create, change and show the config; the password in the keyring",
+        description="The config file without an editor: every change is validated as "
+        "loading validates it.",
     )
-    config_sub = config.add_subparsers(
+    actions = config.add_subparsers(
         dest="config_command", metavar="ACTION", parser_class=Parser, required=True
     )
-    show = config_sub.add_parser(
+
+    init = actions.add_parser(
+        "init",
+        help="create the config file (or, with --profile, a new profile)",
+        description="Create smtp-wizard.toml with one profile, filled from the provider "
+        "preset where it knows the value; with --profile NAME in an existing file, add that "
+        "profile. Then store the password with `config set-password`.",
+    )
+    _add_config_flags(init)
+    group = init.add_argument_group("profile")
+    _add_server_flags(group)
+    group.add_argument(
+        "--region", metavar="REGION", help="the preset's region (e.g. EU, india, us-east-1)"
+    )
+    group.add_argument(
+        "--from",
+        dest="from_address",
+        metavar="ADDR",
+        type=_typed(validate.email_address, "--from"),
+        help="sender address",
+    )
+    group.add_argument(
+        "--from-name", metavar="NAME", type=_typed(validate.no_control, "--from-name")
+    )
+    group.add_argument("--domain", type=_typed(validate.hostname, "--domain"))
+    group.add_argument(
+        "--dkim-selector",
+        action="append",
+        default=[],
+        metavar="SEL",
+        type=_typed(validate.dkim_selector, "--dkim-selector"),
+    )
+    group.add_argument(
+        "--password-env",
+        metavar="VAR",
+        type=_typed(validate.env_name, "--password-env"),
+        help='keep the password in environment variable VAR (password = { env = "VAR" })',
+    )
+    init.set_defaults(handler=cmd_config_init)
+
+    set_ = actions.add_parser(
+        "set",
+        help="change one value of a profile",
+        description="Set KEY of the profile to VALUE, validated as loading validates it. "
+        "Keys: provider, host, port, security, username, from_address (or from), from_name, "
+        "domain, dkim_selectors (a comma list), password (env:VAR or keyring), and "
+        "default_profile (of the file).",
+    )
+    _add_config_flags(set_)
+    set_.add_argument("key", metavar="KEY")
+    set_.add_argument("value", metavar="VALUE")
+    set_.set_defaults(handler=cmd_config_set)
+
+    unset = actions.add_parser(
+        "unset", help="remove one value from a profile", description="Remove KEY from the profile."
+    )
+    _add_config_flags(unset)
+    unset.add_argument("key", metavar="KEY")
+    unset.set_defaults(handler=cmd_config_unset)
+
+    list_ = actions.add_parser(
+        "list", help="list the profiles", description="List the profiles of the config file."
+    )
+    _add_config_flags(list_)
+    list_.add_argument("--json", action="store_true", help="print JSON")
+    list_.set_defaults(handler=cmd_config_list)
+
+    show = actions.add_parser(
         "show",
         help="print the config (password location, never value)",
         description="Print the config with the password redacted: "
-        "where it lives, never what it is.",
+        "where it lives, never what it is. Each value says where it comes from.",
     )
     _add_config_flags(show)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=cmd_config_show)
 
-    set_password = config_sub.add_parser(
+    set_password = actions.add_parser(
         "set-password",
         help="store a profile's password in the OS keyring",
         description="Store the password of a profile in the OS keyring and point the profile "
@@ -348,8 +582,16 @@ def build_parser() -> Parser:
     )
     set_password.set_defaults(handler=cmd_config_set_password)
 
-    parser.set_defaults(handler=cmd_wizard)
-    return parser
+    delete_password = actions.add_parser(
+        "delete-password",
+        help="remove a profile's password from the OS keyring",
+        description="Delete the profile's keyring entry and its `password` reference.",
+    )
+    _add_config_flags(delete_password)
+    delete_password.set_defaults(handler=cmd_config_delete_password)
+
+
+# --- config and settings -------------------------------------------------------------------
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -358,150 +600,113 @@ def _config_path(args: argparse.Namespace) -> Path:
     return args.config if args.config is not None else DEFAULT_PATH
 
 
-def cmd_wizard(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> Config:
     from smtp_wizard import config as configuration
 
     path = _config_path(args)
-    if path.exists():
-        configuration.load(path)  # a corrupt file is reported (exit 2) before anything else
-    raise UsageError(
-        f"The interactive wizard {NOT_BUILT}.",
-        "Today: `smtp-wizard check`, `discover`, `dns`, `send-test`, `export`, `providers` "
-        "and `config`; `smtp-wizard --help` lists them.",
-    )
+    if args.config is None and not path.exists():
+        raise UsageError(
+            f"No config file at {path}.",
+            "Create one: `smtp-wizard config init --provider ID` (or --host HOST), or point "
+            "to one with --config PATH.",
+        )
+    cfg = configuration.load(path)
+    _note_location(cfg, getattr(args, "profile", None))
+    _print_warnings(cfg)
+    return cfg
 
 
-def cmd_providers(args: argparse.Namespace) -> int:
-    from smtp_wizard import providers
-
-    presets = providers.load_providers()
-    if args.provider_id:
-        chosen = providers.get_provider(args.provider_id)
-        presets = {chosen.id: chosen}
-    if args.json:
-        print(json.dumps(providers.providers_as_json(presets.values()), indent=2))
-    else:
-        print(providers.render_providers_text(presets.values(), full=bool(args.provider_id)))
-    return EXIT_OK
+_CONTEXT: dict[str, Any] = {}
+"""Which file and profile this run uses, so that every suggested command names them."""
 
 
-def cmd_config_show(args: argparse.Namespace) -> int:
-    from smtp_wizard import config as configuration
+def _note_location(cfg: Config, profile: str | None) -> None:
+    from smtp_wizard.settings import Location
 
-    cfg = configuration.load(_config_path(args))
-    names = [cfg.profile(args.profile).name] if args.profile else list(cfg.profiles)
-    if args.json:
-        document = cfg.to_toml()
-        document["profiles"] = {n: document["profiles"][n] for n in names}
-        print(json.dumps({"path": str(cfg.path), **document}, indent=2))
-        return EXIT_OK
-    print(f"# {cfg.path}  (id {cfg.id}, default profile {cfg.default_profile!r})")
-    for name in names:
-        profile = cfg.profiles[name]
-        print(f"\n[profiles.{name}]")
-        for key, value in profile.to_toml().items():
-            if key == "password":
-                value = f"<in the {profile.password.describe()}>" if profile.password else ""
-            print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-    for warning in cfg.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return EXIT_OK
+    _CONTEXT["location"] = Location(cfg.path, profile, cfg.default_profile)
 
 
-def _load_optional_config(args: argparse.Namespace) -> Any:
+def _in_context(text: str) -> str:
+    location = _CONTEXT.get("location")
+    return location.contextualize(text) if location is not None and text else text
+
+
+async def _contextual(stream: Any) -> Any:
+    from dataclasses import replace
+
+    async for result in stream:
+        yield replace(result, detail=_in_context(result.detail), advice=_in_context(result.advice))
+
+
+def _load_optional_config(args: argparse.Namespace) -> Config | None:
     """The config named by --config (which must exist), or ./smtp-wizard.toml if present."""
     from smtp_wizard import config as configuration
 
-    if args.config is not None:
-        return configuration.load(args.config)
-    if configuration.DEFAULT_PATH.exists():
-        return configuration.load(configuration.DEFAULT_PATH)
+    if args.config is not None or configuration.DEFAULT_PATH.exists():
+        return _load(args)
     if args.profile:
         raise UsageError(
             f"--profile {args.profile} given, but there is no {configuration.DEFAULT_PATH}.",
-            "Point to the config with --config PATH.",
+            "Point to the config with --config PATH, or create it with "
+            f"`smtp-wizard config init --profile {args.profile}`.",
         )
     return None
 
 
-def _password_for(args: argparse.Namespace, profile: Any) -> tuple[Secret | None, str]:
-    """The password from a flag's source or the profile's reference; else why there is none.
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "provider": getattr(args, "provider", None),
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "security": getattr(args, "security", None),
+        "username": getattr(args, "username", None),
+        "from_address": getattr(args, "from_address", None),
+        "domain": getattr(args, "domain", None),
+        "dkim_selectors": tuple(getattr(args, "dkim_selector", None) or ()),
+    }
 
-    An explicit flag that yields nothing is bad usage (exit 2); a profile whose keyring
-    cannot be read is not: the other checks still run and smtp.auth says why.
-    """
-    from smtp_wizard.errors import SecretError
-    from smtp_wizard.secret_store import resolve_password
 
-    if args.password_stdin:
-        return read_password(True), ""
-    if args.password_env:
-        value = os.environ.get(args.password_env)
-        if not value:
+def _settings(args: argparse.Namespace, cfg: Config | None, **extra: Any) -> Settings:
+    from smtp_wizard import settings as resolution
+
+    return resolution.resolve(cfg, args.profile, {**_overrides(args), **extra})
+
+
+def _given_password(args: argparse.Namespace) -> Secret | None:
+    """The password from --password-stdin or --password-env; None when neither was given."""
+    if getattr(args, "password_stdin", False):
+        return read_password(True)
+    name = getattr(args, "password_env", None)
+    if name:
+        return _password_from_env(name, f"--password-env {name}")
+    return None
+
+
+def _password_from_env(name: str, label: str) -> Secret:
+    raw = os.environb.get(name.encode()) if os.name != "nt" else None
+    value = os.environ.get(name)
+    if raw is not None:
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
             raise UsageError(
-                f"--password-env {args.password_env}: that variable is not set or empty."
-            )
-        return Secret(value), ""
-    if profile is None or profile.password is None:
-        return None, "No password was given (--password-stdin, --password-env VAR) or configured."
-    try:
-        return resolve_password(profile.password, profile.name), ""
-    except SecretError as error:
-        return None, str(error)
+                f"{label}: that variable holds bytes that are not UTF-8 text.",
+                "Set it again from a UTF-8 source (a password manager, or a UTF-8 terminal).",
+            ) from None
+    if not value:
+        raise UsageError(f"{label}: that variable is not set or empty.")
+    return _checked_secret(value)
 
 
-def _smtp_settings(args: argparse.Namespace, cfg: Any) -> Any:
-    """The probe's settings: flags over the profile over the provider's preset."""
-    from smtp_wizard import providers
-    from smtp_wizard.checks.smtp import SmtpSettings, prepare
-
-    profile = cfg.profile(args.profile) if cfg is not None else None
-
-    def pick(flag: str, key: str | None = None) -> Any:
-        value = getattr(args, flag, None)
-        if value not in (None, [], ""):
-            return value
-        return getattr(profile, key or flag, None) if profile is not None else None
-
-    host = pick("host")
-    if not host:
+def _checked_secret(value: str) -> Secret:
+    if "\n" in value or "\r" in value:
+        raise UsageError("A password cannot hold a line break; nothing was used or stored.")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
         raise UsageError(
-            "No SMTP host to check.",
-            "Pass --host (and --port, --security), or run in a folder with smtp-wizard.toml, "
-            "or point to one with --config.",
+            "The password holds bytes that are not UTF-8 text; nothing was used or stored.",
+            "Enter it from a UTF-8 source (a password manager, or a UTF-8 terminal).",
         )
-    preset = providers.get_provider(profile.provider) if profile and profile.provider else None
-    preset = preset or providers.find_by_host(host)
-    security = pick("security")
-    port = pick("port")
-    if port is None and preset is not None and preset.default_port is not None:
-        wanted = [p for p in preset.ports if security in (None, p.security)]
-        if wanted:
-            port, security = wanted[0].port, wanted[0].security
-    if port is None:
-        port = {"ssl": 465, "none": 25}.get(security or "", 587)
-    if security is None:
-        security = "ssl" if port in (465, 2465) else "starttls"
-    username = pick("username")
-    password, problem = _password_for(args, profile) if username else (None, "")
-    _check_cafile(args.cafile)
-    return prepare(
-        SmtpSettings(
-            host=host,
-            port=port,
-            security=security,
-            username=username,
-            password=password,
-            password_problem=problem,
-            from_address=pick("from_address"),
-            from_name=profile.from_name if profile is not None else None,
-            send_to=getattr(args, "send_to", None),
-            cafile=args.cafile,
-            timeout=args.timeout,
-            allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
-            provider=preset,
-        )
-    )
+    return Secret(value)
 
 
 def _check_cafile(cafile: Path | None) -> None:
@@ -515,52 +720,425 @@ def _check_cafile(cafile: Path | None) -> None:
     tls_context(cafile)  # raises UsageError for a file that holds no certificate
 
 
-def _print_warnings(cfg: Any) -> None:
+def _print_warnings(cfg: Config | None) -> None:
     for warning in getattr(cfg, "warnings", []) or []:
+        print(f"warning: {_in_context(warning)}", file=sys.stderr)
+
+
+# --- the wizard and small commands ---------------------------------------------------------
+
+
+def cmd_wizard(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+
+    path = _config_path(args)
+    if path.exists():
+        configuration.load(path)  # a corrupt file is reported (exit 2) before anything else
+    raise UsageError(
+        f"The interactive wizard {NOT_BUILT}.",
+        "Today: `smtp-wizard config init`, `check`, `discover`, `dns`, `send-test`, `export`, "
+        "`providers` and `config`; `smtp-wizard --help` lists them.",
+    )
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from smtp_wizard import providers
+
+    presets = providers.load_providers()
+    if args.provider_id:
+        chosen = providers.get_provider(args.provider_id)
+        presets = {chosen.id: chosen}
+    if args.json:
+        print(json.dumps(providers.providers_as_json(presets.values()), indent=2))
+        return EXIT_OK
+    from smtp_wizard import render
+
+    style = render.Style.detect(sys.stdout)
+    width = min(100, style.width - 1 if style.tty else style.width)
+    print(
+        providers.render_providers_text(presets.values(), width=width, full=bool(args.provider_id))
+    )
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import argcomplete
+
+    sys.stdout.write(argcomplete.shellcode(["smtp-wizard"], shell=args.shell))
+    return EXIT_OK
+
+
+# --- config commands -----------------------------------------------------------------------
+
+
+def _location_words(cfg: Config, profile: str | None = None) -> str:
+    from smtp_wizard.settings import Location
+
+    return Location(cfg.path, profile, cfg.default_profile).flags
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+    from smtp_wizard import providers
+    from smtp_wizard.config import EnvRef, Profile
+
+    path = _config_path(args)
+    name = args.profile or "default"
+    if path.exists():
+        cfg = configuration.load(path)
+        _print_warnings(cfg)
+        if not args.profile:
+            raise UsageError(
+                f"{path} already exists (profiles: {', '.join(cfg.profiles) or 'none'}).",
+                "Add another profile with `smtp-wizard config init --profile NAME ...`"
+                f"{_location_words(cfg)}, or change a value with "
+                f"`smtp-wizard config set KEY VALUE{_location_words(cfg)}`.",
+            )
+        if name in cfg.profiles:
+            raise UsageError(
+                f"Profile {name!r} already exists in {path}.",
+                f"Change it with `smtp-wizard config set KEY VALUE{_location_words(cfg, name)}`.",
+            )
+    else:
+        cfg = configuration.Config.new(path)
+        cfg.default_profile = name
+    preset = providers.get_provider(args.provider) if args.provider else None
+    profile = Profile(name=name, provider=preset.id if preset else None)
+    host = args.host
+    if preset is not None and host is None:
+        host = preset.host_for(args.region)
+    elif args.region:
+        raise UsageError("--region needs --provider (a preset with regions).")
+    profile.host = host
+    profile.port, profile.security = args.port, args.security
+    if preset is not None and profile.port is None:
+        wanted = [p for p in preset.ports if args.security in (None, p.security)]
+        if wanted:
+            profile.port, profile.security = wanted[0].port, wanted[0].security
+    if profile.port is None and profile.security is None and host is not None:
+        profile.port, profile.security = 587, "starttls"
+    elif profile.port is None and profile.security is not None:
+        profile.port = {"ssl": 465, "none": 25}.get(profile.security, 587)
+    elif profile.security is None and profile.port is not None:
+        profile.security = "ssl" if profile.port in (465, 2465) else "starttls"
+    profile.username = args.username or (preset.username if preset and preset.username else None)
+    profile.from_address, profile.from_name = args.from_address, args.from_name
+    profile.domain = args.domain
+    profile.dkim_selectors = list(args.dkim_selector)
+    if args.password_env:
+        profile.password = EnvRef(args.password_env)
+    cfg.profiles[name] = profile
+    _save(cfg)
+    where = _location_words(cfg, name)
+    print(f"Created profile {name!r} in {path}.", file=sys.stderr)
+    for line in _profile_lines(cfg, name):
+        print(f"  {line}", file=sys.stderr)
+    steps = []
+    if preset is not None and not profile.username:
+        steps.append(
+            f"username: {preset.username_hint} (smtp-wizard config set username ...{where})"
+        )
+    if profile.password is None:
+        steps.append(f"store the password: smtp-wizard config set-password{where}")
+    steps.append(f"check it: smtp-wizard check{where}")
+    print("\nNext:", file=sys.stderr)
+    for number, step in enumerate(steps, 1):
+        print(f"  {number}. {step}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _save(cfg: Config) -> None:
+    from smtp_wizard import config as configuration
+
+    result = configuration.save(cfg)
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _profile_lines(cfg: Config, name: str) -> list[str]:
+    """`key = value` lines of a profile, the password as where it lives."""
+    profile = cfg.profiles[name]
+    lines = []
+    for key, value in profile.to_toml().items():
+        if key == "password":
+            shown = f"<in the {profile.password.describe()}>" if profile.password else ""
+            lines.append(f"password = {shown}")
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    """One value as TOML would spell it (dates and nested tables included), on one line."""
+    import tomli_w
+
+    try:
+        text = tomli_w.dumps({"v": value}).strip()
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+    if text.startswith("v = "):
+        return text.removeprefix("v = ")
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def cmd_config_set(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+
+    cfg = _load(args)
+    name = args.profile or cfg.default_profile
+    changed = configuration.set_value(cfg, name, args.key, args.value)
+    _save(changed)
+    key = configuration.canonical_key(args.key)
+    if key == "default_profile":
+        print(f"Set default_profile = {args.value!r} in {cfg.path}.", file=sys.stderr)
+    else:
+        shown = changed.profiles[name].to_toml().get(key)
+        if key == "password":
+            shown = f"<in the {changed.profiles[name].password.describe()}>"  # type: ignore[union-attr]
+        else:
+            shown = _toml_value(shown)
+        print(f"Set {key} = {shown} in profile {name!r} of {cfg.path}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_config_unset(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+
+    cfg = _load(args)
+    name = args.profile or cfg.default_profile
+    changed, removed = configuration.unset_value(cfg, name, args.key)
+    if not removed:
+        print(
+            f"Profile {name!r} has no {args.key}; nothing changed.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    _save(changed)
+    print(f"Removed {removed} from profile {name!r} of {cfg.path}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_config_list(args: argparse.Namespace) -> int:
+    from smtp_wizard import settings as resolution
+
+    cfg = _load(args)
+    rows = []
+    for name in cfg.profiles:
+        effective = resolution.resolve(cfg, name)
+        rows.append(
+            {
+                "name": name,
+                "default": name == cfg.default_profile,
+                "provider": effective.provider,
+                "host": effective.host,
+                "port": effective.port,
+                "security": effective.security,
+                "username": effective.username,
+                "password": resolution.describe_password(effective.password),
+                "from_address": effective.from_address,
+            }
+        )
+    if args.json:
+        print(json.dumps({"path": str(cfg.path), "profiles": rows}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print(f"{cfg.path} has no profiles yet: `smtp-wizard config init --profile NAME`.")
+        return EXIT_OK
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        server = f"{row['host'] or '(no host)'}:{row['port']} {row['security']}"
+        provider = f" [{row['provider']}]" if row["provider"] else ""
+        print(f"{mark} {row['name']:<{width}}  {server}{provider}  password: {row['password']}")
+    print(f"\n* the default profile of {cfg.path}")
+    return EXIT_OK
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from smtp_wizard import settings as resolution
+
+    cfg = _load(args)
+    names = [cfg.profile(args.profile).name] if args.profile else list(cfg.profiles)
+    if args.json:
+        document = cfg.to_toml()
+        if not cfg.id_saved:
+            document["id"] = None
+        document["profiles"] = {n: document["profiles"][n] for n in names}
+        document["effective"] = {n: _effective_json(resolution.resolve(cfg, n)) for n in names}
+        print(
+            json.dumps(
+                {"path": str(cfg.path), **document},
+                indent=2,
+                default=_json_default,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    identity = cfg.id if cfg.id_saved else "none yet: one is written with the next change"
+    print(f"# {cfg.path}  (id {identity}, default profile {cfg.default_profile!r})")
+    for name in names:
+        print(f"\n[profiles.{name}]")
+        for line in _profile_lines(cfg, name):
+            print(line)
+        effective = resolution.resolve(cfg, name)
+        filled = [
+            effective.explain(key)
+            for key in ("host", "port", "security", "username", "domain")
+            if getattr(effective, key) not in (None, ())
+            and (origin := effective.origin(key)) is not None
+            and origin.source is not resolution.Source.PROFILE
+        ]
+        if filled:
+            print("# in effect, not written in the file:")
+            for line in filled:
+                print(f"#   {line}")
+    return EXIT_OK
+
+
+def _json_default(value: Any) -> Any:
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat is not None else str(value)
+
+
+def _effective_json(effective: Settings) -> dict[str, Any]:
+    from smtp_wizard.settings import FIELDS
+
+    document: dict[str, Any] = {}
+    for key in FIELDS:
+        value = getattr(effective, key)
+        if key == "password":
+            value = effective.password.to_toml() if effective.password else None
+        elif isinstance(value, tuple):
+            value = list(value)
+        origin = effective.origin(key)
+        document[key] = {
+            "value": value,
+            "from": str(origin.source) if origin else None,
+            "where": origin.label if origin else None,
+        }
+    return document
+
+
+def read_password(from_stdin: bool) -> Secret:
+    """One password from stdin (one trailing newline dropped) or from a hidden prompt."""
+    if from_stdin or not sys.stdin.isatty():
+        raw = sys.stdin.buffer.readline(64 * 1024 + 1)
+        if len(raw) > 64 * 1024:
+            raise UsageError("The password on standard input is longer than 64 KiB.")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(
+                "The password on standard input holds bytes that are not UTF-8 text; nothing "
+                "was used or stored.",
+                "Give it from a UTF-8 source (a password manager, or a UTF-8 terminal).",
+            ) from None
+        value = value.removesuffix("\n").removesuffix("\r")
+    else:
+        import getpass
+
+        value = getpass.getpass("Password (hidden): ")
+        if getpass.getpass("Again, to be sure: ") != value:
+            raise UsageError("The two passwords differ; nothing was stored.")
+    if not value:
+        raise UsageError("The password is empty; nothing was stored.")
+    return _checked_secret(value)
+
+
+def cmd_config_set_password(args: argparse.Namespace) -> int:
+    from smtp_wizard import config as configuration
+    from smtp_wizard.secret_store import SecretStore
+
+    cfg = _load(args)
+    profile = cfg.profile(args.profile)
+    needs_save = profile.password != cfg.keyring_ref(profile.name) or not cfg.id_saved
+    if needs_save:
+        _check_writable(cfg.path)
+    secret = read_password(args.password_stdin)
+    ref = cfg.keyring_ref(profile.name)
+    SecretStore(ref.service).set(ref.key, secret)
+    if needs_save:
+        profile.password = ref
+        try:
+            _save(cfg)
+        except WizardError as error:
+            raise UsageError(
+                f"The password was stored in the {ref.describe()}, but {cfg.path} could not "
+                f"be updated to point at it: {error.message}",
+                f"Fix that and run this again, or add this line to [profiles.{profile.name}] "
+                f'by hand: password = {{ keyring = "{ref.service}", key = "{ref.key}" }}',
+            ) from None
+    print(
+        f"Stored the password of profile {profile.name!r} in the {ref.describe()}.",
+        file=sys.stderr,
+    )
+    del configuration
+    return EXIT_OK
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse before the keyring is touched when the config cannot be saved afterwards."""
+    folder = path.parent if str(path.parent) else Path()
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"Cannot write to the folder of {path} ({folder.resolve()}); nothing was stored.",
+            "Run where you may write, or point to another file with --config PATH.",
+        )
+
+
+def cmd_config_delete_password(args: argparse.Namespace) -> int:
+    from smtp_wizard.config import KeyringRef
+    from smtp_wizard.secret_store import SecretStore
+
+    cfg = _load(args)
+    profile = cfg.profile(args.profile)
+    ref = profile.password if isinstance(profile.password, KeyringRef) else None
+    if ref is None:
+        ref = cfg.keyring_ref(profile.name) if cfg.id_saved else None
+    deleted = SecretStore(ref.service).delete(ref.key) if ref is not None else False
+    if isinstance(profile.password, KeyringRef):
+        profile.password = None
+        _save(cfg)
+        note = f"; removed the `password` reference from profile {profile.name!r}"
+    else:
+        note = ""
+    if deleted:
+        print(
+            f"Deleted the password of profile {profile.name!r} from the {ref.describe()}{note}.",  # type: ignore[union-attr]
+            file=sys.stderr,
+        )
+    else:
+        print(f"The keyring held no password for profile {profile.name!r}{note}.", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _scope(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(args.only) if args.only else tuple(args.default_scope)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     import asyncio
 
-    from smtp_wizard import render
     from smtp_wizard.checks.dns import make_resolver
-    from smtp_wizard.checks.domain import domain_checks
-    from smtp_wizard.checks.model import collect, merge
-    from smtp_wizard.checks.smtp import Transcript, smtp_checks
+    from smtp_wizard.checks.smtp import Transcript
 
+    scope = _scope(args)
     cfg = _load_optional_config(args)
-    _print_warnings(cfg)
-    settings = _smtp_settings(args, cfg)
-    profile = cfg.profile(args.profile) if cfg is not None else None
-    resolver = make_resolver(args.nameserver, timeout=args.timeout)
+    effective = _settings(args, cfg)
+    given = _given_password(args)
+    _check_cafile(args.cafile)
     transcript = Transcript()
-    domain = args.domain or (profile.domain if profile else None)
-    if not domain and settings.from_address:
-        domain = settings.from_address.rpartition("@")[2]
-    selectors = args.dkim_selector or (profile.dkim_selectors if profile else [])
+    smtp_settings = None
+    if "smtp" in scope:
+        effective.require_host()
+        smtp_settings = _smtp_settings(args, effective, given)
+    resolver = make_resolver(args.nameserver, timeout=args.timeout)
 
     async def run() -> Any:
-        stream = merge(
-            [
-                smtp_checks(settings, resolver.addresses, transcript),
-                domain_checks(
-                    domain,
-                    nameservers=args.nameserver,
-                    timeout=args.timeout,
-                    provider=settings.provider,
-                    selectors=selectors,
-                ),
-            ]
-        )
-
-        async def shown() -> Any:
-            async for result in stream:
-                if not args.json:
-                    print(render.result_line(result), flush=True)
-                yield result
-
-        return await collect(shown())
+        return await _run_checks(args, effective, smtp_settings, resolver, transcript, scope=scope)
 
     report = asyncio.run(run())
     if args.json:
@@ -569,62 +1147,174 @@ def cmd_check(args: argparse.Namespace) -> int:
             document["transcript"] = transcript.lines
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return report.exit_code
-    advice = render.advice_block(report.checks)
-    if advice:
-        print("\n" + advice)
     if args.verbose:
         print("\nTranscript:\n" + "\n".join(f"  {line}" for line in transcript.lines))
-    print("\n" + render.summary_line(report))
     return report.exit_code
+
+
+def _smtp_settings(args: argparse.Namespace, effective: Settings, given: Secret | None) -> Any:
+    """The probe's settings. A saved password is read while the probe connects (the
+    keyring can be slow): inside the one deadline, never added on top of it."""
+    from smtp_wizard import settings as resolution
+    from smtp_wizard.checks.smtp import SmtpSettings, prepare
+
+    source = None
+    if effective.username and given is None:
+        # The keyring gives up a little before the probe's deadline, so that smtp.auth can
+        # still say why (a locked or silent keyring) rather than only "deadline reached".
+        bound = max(0.1, args.timeout - 0.5)
+        pending: dict[str, Any] = {}
+
+        async def source() -> tuple[Secret | None, str]:
+            import asyncio
+
+            if "task" not in pending:
+                pending["task"] = asyncio.ensure_future(
+                    asyncio.to_thread(resolution.password, effective, None, timeout=bound)
+                )
+            return await asyncio.shield(pending["task"])
+
+    return prepare(
+        SmtpSettings(
+            host=effective.require_host(),
+            port=effective.port or 587,
+            security=effective.security or "starttls",
+            username=effective.username,
+            password=given,
+            password_source=source,
+            how_to_set=effective.how_to_set,
+            from_address=effective.from_address,
+            from_name=effective.from_name,
+            send_to=getattr(args, "send_to", None),
+            cafile=args.cafile,
+            timeout=args.timeout,
+            allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
+            provider=effective.hints,
+        )
+    )
+
+
+async def _run_checks(
+    args: argparse.Namespace,
+    effective: Settings,
+    smtp_settings: Any,
+    resolver: Any,
+    transcript: Any,
+    *,
+    scope: tuple[str, ...],
+) -> Any:
+    import asyncio
+
+    from smtp_wizard import render
+    from smtp_wizard.checks.domain import DOMAIN_CHECK_IDS, domain_checks
+    from smtp_wizard.checks.model import Report, merge, skipped
+    from smtp_wizard.checks.smtp import CHECK_IDS, smtp_checks
+
+    sources = []
+    not_asked: list[Any] = []
+    if smtp_settings is not None and smtp_settings.password_source is not None:
+        # Start reading the saved password now, beside connect and TLS; AUTH awaits it.
+        _CONTEXT["warm"] = asyncio.ensure_future(smtp_settings.password_source())
+    if smtp_settings is not None:
+        sources.append(smtp_checks(smtp_settings, resolver.addresses, transcript))
+    else:
+        not_asked += [skipped(i, "not asked for (--only dns)") for i in CHECK_IDS]
+    if "dns" in scope:
+        sources.append(
+            domain_checks(
+                effective.domain,
+                nameservers=args.nameserver,
+                timeout=args.timeout,
+                provider=effective.hints,
+                selectors=effective.dkim_selectors,
+            )
+        )
+    else:
+        not_asked += [skipped(i, "not asked for (--only smtp)") for i in DOMAIN_CHECK_IDS]
+    security = smtp_settings.security if smtp_settings is not None else "starttls"
+    plan = render.check_plan(
+        security if "smtp" in scope else None,
+        send=bool(getattr(args, "send_to", None)),
+        domain="dns" in scope,
+        selectors=_selectors(effective),
+    )
+    try:
+        report: Report = await _show(args, merge(sources), plan)
+    finally:
+        warm = _CONTEXT.pop("warm", None)
+        if warm is not None and not warm.done():
+            warm.cancel()
+    if args.json:
+        report.checks = _json_order(report.checks + not_asked)
+    return report
+
+
+def _selectors(effective: Settings) -> tuple[str, ...]:
+    """The DKIM selectors the domain checks will ask for: given, else the preset's."""
+    if effective.dkim_selectors:
+        return effective.dkim_selectors
+    return tuple(effective.hints.dkim_selectors) if effective.hints is not None else ()
+
+
+def _json_order(results: list[Any]) -> list[Any]:
+    """Every id, in the order of the conversation: SMTP first, then the domain checks."""
+    from smtp_wizard.checks.domain import DOMAIN_CHECK_IDS
+    from smtp_wizard.checks.smtp import CHECK_IDS
+
+    order = {check_id: i for i, check_id in enumerate((*CHECK_IDS, *DOMAIN_CHECK_IDS))}
+    return sorted(results, key=lambda r: order.get(r.id, len(order)))
+
+
+async def _show(
+    args: argparse.Namespace, stream: Any, plan: list[str], *, summary: bool = True
+) -> Any:
+    """Print the results live in plan order (unless --json), then advice and summary."""
+    from smtp_wizard import render
+    from smtp_wizard.checks.model import collect
+
+    stream = _contextual(stream)
+    if args.json:
+        return await collect(stream)
+    style = render.Style.detect(sys.stdout, args.color)
+    return await render.show_report(stream, plan, sys.stdout, style, summary=summary)
 
 
 def cmd_dns(args: argparse.Namespace) -> int:
     import asyncio
     import ipaddress
 
-    from smtp_wizard import providers, render
-    from smtp_wizard.checks.dns import make_resolver
-    from smtp_wizard.checks.domain import domain_checks
-    from smtp_wizard.checks.model import collect
-    from smtp_wizard.records import records_to_add, render_records_text
+    from smtp_wizard import render
+    from smtp_wizard.checks.domain import domain_report
+    from smtp_wizard.records import render_records_text
 
     cfg = _load_optional_config(args)
-    _print_warnings(cfg)
-    profile = cfg.profile(args.profile) if cfg is not None else None
-    provider_id = args.provider or (profile.provider if profile else None)
-    provider = providers.get_provider(provider_id) if provider_id else None
-    if provider is None and profile is not None and profile.host:
-        provider = providers.find_by_host(profile.host)
+    effective = _settings(args, cfg)
+    domain = args.target_domain or effective.domain
+    if not domain:
+        raise UsageError(
+            "No domain to check.",
+            "Give one (`smtp-wizard dns example.com`), or set from_address or domain in the "
+            "profile.",
+        )
     if args.ip is not None:
         try:
             ipaddress.ip_address(args.ip)
         except ValueError:
-            raise UsageError(f"--ip {args.ip!r} is not an IP address.") from None
-    selectors = args.dkim_selector or (
-        profile.dkim_selectors if profile and profile.domain == args.target_domain else []
-    )
-    domain = args.target_domain
+            raise UsageError(f"--ip: not an IP address {HIDDEN_VALUE}.") from None
+    selectors = _selectors(effective) if domain == effective.domain else ()
 
     async def run() -> tuple[Any, Any]:
-        async def shown() -> Any:
-            stream = domain_checks(
-                domain,
-                nameservers=args.nameserver,
-                timeout=args.timeout,
-                provider=provider,
-                selectors=selectors,
-                ip=args.ip,
-            )
-            async for result in stream:
-                if not args.json:
-                    print(render.result_line(result), flush=True)
-                yield result
-
-        plan_resolver = make_resolver(args.nameserver, timeout=args.timeout)
-        report, plan = await asyncio.gather(
-            collect(shown()), _bounded_plan(records_to_add(domain, plan_resolver, provider))
+        work = domain_report(
+            domain,
+            nameservers=args.nameserver,
+            timeout=args.timeout,
+            provider=effective.hints,
+            selectors=selectors,
+            ip=args.ip,
         )
-        return report, plan
+        plan = render.check_plan(None, domain=True, selectors=selectors, domain_ip=bool(args.ip))
+        report = await _show(args, work.results(), plan, summary=False)
+        return report, await work.plan()
 
     report, plan = asyncio.run(run())
     if args.json:
@@ -632,49 +1322,62 @@ def cmd_dns(args: argparse.Namespace) -> int:
         document["records"] = plan.to_json() if plan is not None else None
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return report.exit_code
-    advice = render.advice_block(report.checks)
-    if advice:
-        print("\n" + advice)
     if plan is not None:
         print("\n" + render_records_text(plan).rstrip())
     else:
         print("\nThe records to add could not be worked out (DNS did not answer in time).")
-    print("\n" + render.summary_line(report))
+    print("\n" + render.summary_line(report, render.Style.detect(sys.stdout, args.color)))
     return report.exit_code
-
-
-async def _bounded_plan(work: Any) -> Any:
-    """The record plan, or None when DNS failed so badly that there is none to give."""
-    from smtp_wizard.checks.dnsapi import DnsError
-
-    try:
-        return await work
-    except (DnsError, TimeoutError):
-        return None
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
     import asyncio
 
-    from smtp_wizard import providers
+    from smtp_wizard import config as configuration
     from smtp_wizard.checks.discover import discover
     from smtp_wizard.checks.dns import make_resolver
 
     _check_cafile(args.cafile)
+    cfg = _load_optional_config(args)
+    effective = _settings(args, cfg, host=args.target_host)
+    host = effective.require_host()
+    if args.save and cfg is None:
+        raise UsageError(
+            "--save needs a config file to save into.",
+            "Create one with `smtp-wizard config init`, or point to it with --config PATH.",
+        )
     resolver = make_resolver(args.nameserver, timeout=args.timeout)
     found = asyncio.run(
         discover(
-            args.target_host,
+            host,
             resolve=resolver.addresses,
             srv=resolver.srv,
             domain=args.domain,
             cafile=args.cafile,
             timeout=args.timeout,
-            provider=providers.find_by_host(args.target_host),
+            provider=effective.hints,
         )
     )
+    saved = ""
+    if args.save and cfg is not None and found.recommended is not None:
+        profile = cfg.profile(args.profile)
+        profile.port, profile.security = found.recommended.port, found.recommended.security
+        if args.target_host and args.target_host != profile.host:
+            profile.host = args.target_host
+        _save(cfg)
+        saved = (
+            f"Saved port {profile.port} and security {profile.security}"
+            + (f" (and host {profile.host})" if args.target_host else "")
+            + f" into profile {profile.name!r} of {cfg.path}."
+        )
+    del configuration
     if args.json:
-        print(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        document = found.to_json()
+        if args.save:
+            document["saved"] = bool(saved)
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        if saved:
+            print(saved, file=sys.stderr)
         return found.exit_code
     print(f"{found.host}: {len(found.ports)} ports probed in {found.elapsed_ms} ms\n")
     marks = {"ok": "✓"}
@@ -688,55 +1391,36 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if found.recommended is not None:
         chosen = found.recommended
         print(f"\nRecommended: port {chosen.port}, security {chosen.security}. {found.reason}")
+        if saved:
+            print(saved)
+        elif cfg is not None and not args.save:
+            print(
+                "Save it into the profile: "
+                f"`smtp-wizard discover --save{_location_words(cfg, args.profile)}`"
+            )
     else:
         print(f"\nNothing to recommend. {found.reason}")
+        if args.save:
+            print("Nothing was saved.")
     return found.exit_code
 
 
-def read_password(from_stdin: bool) -> Secret:
-    """One password from stdin (one trailing newline dropped) or from a hidden prompt."""
-    if from_stdin or not sys.stdin.isatty():
-        value = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
-    else:
-        import getpass
-
-        value = getpass.getpass("Password (hidden): ")
-        if getpass.getpass("Again, to be sure: ") != value:
-            raise UsageError("The two passwords differ; nothing was stored.")
-    if not value:
-        raise UsageError("The password is empty; nothing was stored.")
-    if "\n" in value or "\r" in value:
-        raise UsageError("A password cannot hold a line break; nothing was stored.")
-    return Secret(value)
-
-
-def cmd_config_set_password(args: argparse.Namespace) -> int:
-    from smtp_wizard import config as configuration
-    from smtp_wizard.secret_store import SecretStore
-
-    cfg = configuration.load(_config_path(args))
-    profile = cfg.profile(args.profile)
-    secret = read_password(args.password_stdin)
-    ref = cfg.keyring_ref(profile.name)
-    SecretStore(ref.service).set(ref.key, secret)
-    if profile.password != ref:
-        profile.password = ref
-        configuration.save(cfg)
-    print(
-        f"Stored the password of profile {profile.name!r} in the {ref.describe()}.",
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    from smtp_wizard import config as configuration
     from smtp_wizard import export
-    from smtp_wizard.secret_store import resolve_password
+    from smtp_wizard import settings as resolution
+    from smtp_wizard.gitcheck import git_ignore_warning
 
-    cfg = configuration.load(_config_path(args))
-    profile = cfg.profile(args.profile)
-    password = resolve_password(profile.password, profile.name)
+    cfg = _load(args)
+    effective = resolution.resolve(cfg, args.profile)
+    password = None
+    if effective.password is not None or effective.username:
+        secret, problem = resolution.password(effective)
+        if secret is None:
+            from smtp_wizard.errors import SecretError
+
+            raise SecretError(*problem.split("\n", 1)) if "\n" in problem else SecretError(problem)
+        password = secret
+    profile = effective.as_profile()
     rendered = export.render(args.format, profile, password)
     if args.output == "-":
         sys.stdout.write(export.format_dotenv(rendered, reveal=args.reveal))
@@ -744,20 +1428,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.reveal:
         raise UsageError("--reveal only applies to --output - (a file always holds the password).")
     target = Path(args.output) if args.output else export.default_output(args.format)
-    export.write_dotenv(target, rendered)
+    result = export.write_dotenv(target, rendered)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    through = f" (the link's target {result.path})" if result.path != target else ""
     print(
-        f"Wrote {args.format} settings of profile {profile.name!r} to {target} (mode 0600).",
+        f"Wrote {args.format} settings of profile {profile.name!r} to {target}{through} "
+        "(mode 0600).",
         file=sys.stderr,
     )
+    ignored = git_ignore_warning(target)
+    if ignored:
+        print(f"warning: {ignored}", file=sys.stderr)
     if rendered.snippet:
         print("\nTo read them in your app:\n\n" + rendered.snippet, file=sys.stderr)
     return EXIT_OK
 
 
+# --- entry point ---------------------------------------------------------------------------
+
+
 def report_error(error: WizardError, stream: TextIO) -> None:
-    print(f"smtp-wizard: {error.message}", file=stream)
+    print(f"smtp-wizard: {_in_context(error.message)}", file=stream)
     if error.hint:
-        for line in error.hint.splitlines():
+        for line in _in_context(error.hint).splitlines():
             print(f"  {line}", file=stream)
 
 
@@ -765,12 +1459,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     Parser.json_output = "--json" in argv
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    args = _parse(parser, argv)
     try:
         return args.handler(args)
     except WizardError as error:
         if getattr(args, "json", False) and args.command in (*CHECKING_COMMANDS, "providers"):
-            print(json.dumps({"ok": False, "error": str(error), "checks": []}))
+            print(json.dumps({"ok": False, "error": _in_context(str(error)), "checks": []}))
         report_error(error, sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
@@ -789,3 +1487,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _parse(parser: Parser, argv: list[str]) -> argparse.Namespace:
+    """parse_args, with the sub-command's parser known to the did-you-mean of an error."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _ACTIVE_PARSER["parser"] = _subparser(parser, args)
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    return args
+
+
+def _subparser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The innermost sub-command parser that `args` went through."""
+    current = parser
+    for dest in ("command", "config_command"):
+        name = getattr(args, dest, None)
+        actions = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if not name or not actions:
+            break
+        current = actions[0].choices.get(name, current)
+    return current

@@ -28,7 +28,14 @@ class UsageError(WizardError):
 
 
 class ConfigError(UsageError):
-    """The config file is unreadable, corrupt or holds a value that is not allowed."""
+    """The config file is unreadable, corrupt or holds a value that is not allowed.
+
+    For a value that is not allowed, `key` names it (`profiles.default.port`) and `reason`
+    says why, so a caller that set the value itself (`config set`) can word its own message.
+    """
+
+    key: str | None = None
+    reason: str | None = None
 
 
 class SecretError(WizardError):

