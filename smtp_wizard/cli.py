@@ -264,27 +264,9 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
     group = parser.add_argument_group("server (override the config)")
     _add_server_flags(group, host=server)
     _add_secret_flags(group)
-    group.add_argument(
-        "--from",
-        dest="from_address",
-        metavar="ADDR",
-        type=_typed(validate.email_address, "--from"),
-        help="sender address",
-    )
+    _add_from(group)
     group = parser.add_argument_group("DNS")
-    group.add_argument(
-        "--domain",
-        type=_typed(validate.hostname, "--domain"),
-        help="sending domain for SPF, DKIM and DMARC",
-    )
-    group.add_argument(
-        "--dkim-selector",
-        action="append",
-        default=[],
-        metavar="SEL",
-        type=_typed(validate.dkim_selector, "--dkim-selector"),
-        help="DKIM selector to check (repeatable)",
-    )
+    _add_domain(group)
     group.add_argument(
         "--nameserver",
         action="append",
@@ -309,6 +291,32 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
         "-v",
         action="store_true",
         help="show the SMTP transcript (AUTH payloads redacted)",
+    )
+
+
+def _add_from(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--from",
+        dest="from_address",
+        metavar="ADDR",
+        type=_typed(validate.email_address, "--from"),
+        help="sender address",
+    )
+
+
+def _add_domain(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--domain",
+        type=_typed(validate.hostname, "--domain"),
+        help="sending domain for SPF, DKIM and DMARC",
+    )
+    group.add_argument(
+        "--dkim-selector",
+        action="append",
+        default=[],
+        metavar="SEL",
+        type=_typed(validate.dkim_selector, "--dkim-selector"),
+        help="DKIM selector (repeatable)",
     )
 
 
@@ -506,24 +514,11 @@ def _add_config_commands(sub: Any) -> None:
     group.add_argument(
         "--region", metavar="REGION", help="the preset's region (e.g. EU, india, us-east-1)"
     )
-    group.add_argument(
-        "--from",
-        dest="from_address",
-        metavar="ADDR",
-        type=_typed(validate.email_address, "--from"),
-        help="sender address",
-    )
+    _add_from(group)
     group.add_argument(
         "--from-name", metavar="NAME", type=_typed(validate.no_control, "--from-name")
     )
-    group.add_argument("--domain", type=_typed(validate.hostname, "--domain"))
-    group.add_argument(
-        "--dkim-selector",
-        action="append",
-        default=[],
-        metavar="SEL",
-        type=_typed(validate.dkim_selector, "--dkim-selector"),
-    )
+    _add_domain(group)
     group.add_argument(
         "--password-env",
         metavar="VAR",
@@ -780,6 +775,7 @@ def _location_words(cfg: Config, profile: str | None = None) -> str:
 def cmd_config_init(args: argparse.Namespace) -> int:
     from smtp_wizard import config as configuration
     from smtp_wizard import providers
+    from smtp_wizard import settings as resolution
     from smtp_wizard.config import EnvRef, Profile
 
     path = _config_path(args)
@@ -802,31 +798,28 @@ def cmd_config_init(args: argparse.Namespace) -> int:
     else:
         cfg = configuration.Config.new(path)
         cfg.default_profile = name
-    preset = providers.get_provider(args.provider) if args.provider else None
-    profile = Profile(name=name, provider=preset.id if preset else None)
-    host = args.host
-    if preset is not None and host is None:
-        host = preset.host_for(args.region)
-    elif args.region:
+    if args.region and not args.provider:
         raise UsageError("--region needs --provider (a preset with regions).")
-    profile.host = host
-    profile.port, profile.security = args.port, args.security
-    if preset is not None and profile.port is None:
-        wanted = [p for p in preset.ports if args.security in (None, p.security)]
-        if wanted:
-            profile.port, profile.security = wanted[0].port, wanted[0].security
-    if profile.port is None and profile.security is None and host is not None:
-        profile.port, profile.security = 587, "starttls"
-    elif profile.port is None and profile.security is not None:
-        profile.port = {"ssl": 465, "none": 25}.get(profile.security, 587)
-    elif profile.security is None and profile.port is not None:
-        profile.security = "ssl" if profile.port in (465, 2465) else "starttls"
-    profile.username = args.username or (preset.username if preset and preset.username else None)
-    profile.from_address, profile.from_name = args.from_address, args.from_name
-    profile.domain = args.domain
-    profile.dkim_selectors = list(args.dkim_selector)
-    if args.password_env:
-        profile.password = EnvRef(args.password_env)
+    preset = providers.get_provider(args.provider) if args.provider else None
+    host = args.host or (preset.host_for(args.region) if preset and args.region else None)
+    # The same resolution every command uses fills what the preset knows; init writes it
+    # down so that the file says what is in effect.
+    effective = resolution.resolve(
+        None,
+        None,
+        {
+            **_overrides(args),
+            "host": host,
+            "from_name": args.from_name,
+            "password": EnvRef(args.password_env) if args.password_env else None,
+        },
+    )
+    profile = Profile(name=name)
+    for key in resolution.FIELDS:
+        value = getattr(effective, key)
+        if key in ("port", "security") and effective.host is None:
+            continue  # no server yet: a default port would say more than anyone chose
+        setattr(profile, key, list(value) if isinstance(value, tuple) else value)
     cfg.profiles[name] = profile
     _save(cfg)
     where = _location_words(cfg, name)
@@ -1046,7 +1039,6 @@ def read_password(from_stdin: bool) -> Secret:
 
 
 def cmd_config_set_password(args: argparse.Namespace) -> int:
-    from smtp_wizard import config as configuration
     from smtp_wizard.secret_store import SecretStore
 
     cfg = _load(args)
@@ -1072,7 +1064,6 @@ def cmd_config_set_password(args: argparse.Namespace) -> int:
         f"Stored the password of profile {profile.name!r} in the {ref.describe()}.",
         file=sys.stderr,
     )
-    del configuration
     return EXIT_OK
 
 
@@ -1153,44 +1144,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _smtp_settings(args: argparse.Namespace, effective: Settings, given: Secret | None) -> Any:
-    """The probe's settings. A saved password is read while the probe connects (the
-    keyring can be slow): inside the one deadline, never added on top of it."""
     from smtp_wizard import settings as resolution
-    from smtp_wizard.checks.smtp import SmtpSettings, prepare
 
-    source = None
-    if effective.username and given is None:
-        # The keyring gives up a little before the probe's deadline, so that smtp.auth can
-        # still say why (a locked or silent keyring) rather than only "deadline reached".
-        bound = max(0.1, args.timeout - 0.5)
-        pending: dict[str, Any] = {}
-
-        async def source() -> tuple[Secret | None, str]:
-            import asyncio
-
-            if "task" not in pending:
-                pending["task"] = asyncio.ensure_future(
-                    asyncio.to_thread(resolution.password, effective, None, timeout=bound)
-                )
-            return await asyncio.shield(pending["task"])
-
-    return prepare(
-        SmtpSettings(
-            host=effective.require_host(),
-            port=effective.port or 587,
-            security=effective.security or "starttls",
-            username=effective.username,
-            password=given,
-            password_source=source,
-            how_to_set=effective.how_to_set,
-            from_address=effective.from_address,
-            from_name=effective.from_name,
-            send_to=getattr(args, "send_to", None),
-            cafile=args.cafile,
-            timeout=args.timeout,
-            allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
-            provider=effective.hints,
-        )
+    return resolution.smtp_settings(
+        effective,
+        given=given,
+        send_to=getattr(args, "send_to", None),
+        cafile=args.cafile,
+        timeout=args.timeout,
+        allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
     )
 
 
@@ -1333,7 +1295,6 @@ def cmd_dns(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     import asyncio
 
-    from smtp_wizard import config as configuration
     from smtp_wizard.checks.discover import discover
     from smtp_wizard.checks.dns import make_resolver
 
@@ -1370,7 +1331,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
             + (f" (and host {profile.host})" if args.target_host else "")
             + f" into profile {profile.name!r} of {cfg.path}."
         )
-    del configuration
     if args.json:
         document = found.to_json()
         if args.save:

@@ -40,7 +40,7 @@ MAX_SIZE = 1 << 20
 _TOP_KEYS = ("version", "id", "default_profile", "profiles")
 
 _ID = re.compile(r"^[0-9a-f]{8,64}$")
-_PROFILE_KEYS = (
+PROFILE_KEYS = (
     "provider",
     "host",
     "port",
@@ -104,7 +104,7 @@ class Profile:
 
     def to_toml(self) -> dict[str, Any]:
         table: dict[str, Any] = {}
-        for key in _PROFILE_KEYS:
+        for key in PROFILE_KEYS:
             value = getattr(self, key)
             if key == "password" and value is not None:
                 value = value.to_toml()
@@ -386,7 +386,7 @@ def _profile(reader: _Reader, name: str, table: dict[str, Any]) -> Profile:
             for i, s in enumerate(selectors)
         ]
     for key in table:
-        reader.unknown(at, key, _PROFILE_KEYS)
+        reader.unknown(at, key, PROFILE_KEYS)
     profile.extra = table
     return profile
 
@@ -441,9 +441,9 @@ def canonical_key(key: str) -> str:
     """The profile key a user meant by `key` (`from` is `from_address`), or UsageError."""
     wanted = key.strip().lower().replace("-", "_")
     wanted = _ALIASES.get(wanted, wanted)
-    if wanted in _PROFILE_KEYS or wanted in _FILE_KEYS:
+    if wanted in PROFILE_KEYS or wanted in _FILE_KEYS:
         return wanted
-    choices = [*_PROFILE_KEYS, *_FILE_KEYS]
+    choices = [*PROFILE_KEYS, *_FILE_KEYS]
     close = difflib.get_close_matches(wanted, choices, n=1, cutoff=0.6)
     meant = f"Did you mean `{close[0]}`? " if close else ""
     raise UsageError(
@@ -518,7 +518,7 @@ def unset_value(config: Config, profile: str, key: str) -> tuple[Config, str | N
             "smtp-wizard config set default_profile NAME",
         )
     if wanted not in table:
-        if wanted not in _PROFILE_KEYS:
+        if wanted not in PROFILE_KEYS:
             canonical_key(key)  # unknown and absent: say what was meant
         return config, None
     del table[wanted]

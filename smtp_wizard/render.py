@@ -621,7 +621,11 @@ def _normal(text: str) -> str:
 def _repeats_summary(line: str, summary: str) -> bool:
     """A detail line that only says the summary again ("problem: <summary>")."""
     line, summary = _normal(line), _normal(summary)
-    return bool(summary) and (line == summary or line.endswith(": " + summary))
+    if not summary:
+        return False
+    if line == summary or line.endswith(": " + summary):
+        return True
+    return len(line) >= 20 and line in summary  # the row already said it, word for word
 
 
 def advice_block(

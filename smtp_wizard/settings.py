@@ -17,28 +17,28 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smtp_wizard import providers
-from smtp_wizard.config import DEFAULT_PATH, Config, EnvRef, KeyringRef, PasswordRef, Profile
+from smtp_wizard.config import (
+    DEFAULT_PATH,
+    PROFILE_KEYS,
+    Config,
+    EnvRef,
+    KeyringRef,
+    PasswordRef,
+    Profile,
+)
 from smtp_wizard.errors import SecretError, UsageError
 from smtp_wizard.secret import Secret
 
-FIELDS = (
-    "provider",
-    "host",
-    "port",
-    "security",
-    "username",
-    "password",
-    "from_address",
-    "from_name",
-    "domain",
-    "dkim_selectors",
-)
+if TYPE_CHECKING:
+    from smtp_wizard.checks.smtp import SmtpSettings
+
+FIELDS = PROFILE_KEYS
 """The profile keys a user can set, in the order the config file lists them."""
 
 FLAGS = {
@@ -346,14 +346,6 @@ def _port_and_security(
         )
 
 
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    """`settings` with some values replaced by edits (origin: the flag or control)."""
-    origins = dict(settings.origins)
-    for key in changes:
-        origins[key] = Origin(Source.FLAG, FLAGS.get(key, key))
-    return replace(settings, origins=origins, **changes)
-
-
 def password(
     settings: Settings,
     given: Secret | None = None,
@@ -385,6 +377,60 @@ def password(
         return None, str(error)
 
 
+def smtp_settings(
+    settings: Settings,
+    *,
+    given: Secret | None = None,
+    send_to: str | None = None,
+    cafile: Path | None = None,
+    timeout: float = 10.0,
+    allow_plaintext_auth: bool = False,
+) -> SmtpSettings:
+    """What one SMTP probe needs, checked (`prepare`) before anything reaches the wire.
+
+    A saved password is not read here but while the probe connects (`password_source`,
+    awaited at AUTH): a slow keyring then spends the probe's one deadline, never adds to
+    it. The keyring gives up a little before that deadline, so that smtp.auth can still
+    say why (a locked or silent keyring) rather than only "deadline reached".
+    """
+    import asyncio
+
+    from smtp_wizard.checks.smtp import SmtpSettings, prepare
+
+    source = None
+    if settings.username and given is None:
+        bound = max(0.1, timeout - 0.5)
+        pending: list[asyncio.Future[tuple[Secret | None, str]]] = []
+
+        async def source() -> tuple[Secret | None, str]:
+            if not pending:
+                pending.append(
+                    asyncio.ensure_future(
+                        asyncio.to_thread(password, settings, None, timeout=bound)
+                    )
+                )
+            return await asyncio.shield(pending[0])
+
+    return prepare(
+        SmtpSettings(
+            host=settings.require_host(),
+            port=settings.port or 587,
+            security=settings.security or "starttls",
+            username=settings.username,
+            password=given,
+            password_source=source,
+            how_to_set=settings.how_to_set,
+            from_address=settings.from_address,
+            from_name=settings.from_name,
+            send_to=send_to,
+            cafile=cafile,
+            timeout=timeout,
+            allow_plaintext_auth=allow_plaintext_auth,
+            provider=settings.hints,
+        )
+    )
+
+
 def describe_password(ref: PasswordRef | None) -> str:
     if ref is None:
         return "no password configured"
@@ -410,5 +456,5 @@ __all__ = [
     "did_you_mean",
     "password",
     "resolve",
-    "with_overrides",
+    "smtp_settings",
 ]

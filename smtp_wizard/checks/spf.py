@@ -1704,7 +1704,8 @@ def _with_suggestion(report: SpfReport) -> SpfReport:
     )
     if suggestion is None:
         return report
-    text = " ".join([suggestion.record, *suggestion.explain()])
+    # The record on a line of its own, so that it is never read as part of a sentence.
+    text = "\n".join([suggestion.record, " ".join(suggestion.explain())]).rstrip()
     findings = list(report.findings)
     if not any(f.code in _SUGGESTING for f in findings):
         findings.append(
