@@ -33,9 +33,9 @@ from smtp_wizard.secret import Secret
 
 DEFAULT_TIMEOUT = 10.0
 ENV_ALTERNATIVE = (
-    "Or keep the password out of the keyring: write "
-    'password = { env = "SMTP_PASSWORD" } in the profile and set SMTP_PASSWORD in the '
-    "environment of the app and of smtp-wizard."
+    "Or keep the password out of the keyring: `smtp-wizard config set password "
+    'env:SMTP_PASSWORD` (it writes password = { env = "SMTP_PASSWORD" } in the profile), '
+    "and set SMTP_PASSWORD in the environment of the app and of smtp-wizard."
 )
 NOT_UTF8 = "holds bytes that are not UTF-8 text"
 

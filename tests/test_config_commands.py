@@ -257,3 +257,17 @@ def test_a_config_that_is_a_device_or_a_fifo_ends_at_once_with_a_message(tmp_pat
         clean(result, 2)
         assert "not a regular file" in result.stderr
         assert time.monotonic() - started < 10
+
+
+def test_export_into_a_git_work_tree_warns_unless_the_file_is_ignored() -> None:
+    subprocess.run(["git", "init", "-q", "."], check=True, timeout=30)
+    clean(run("config", "init", "--host", "smtp.example.test", "--password-env", "APP_PW"))
+    clean(run("config", "set", "username", "me"))
+    env = {"APP_PW": "tok"}
+    exported = run("export", env=env)
+    clean(exported)
+    assert "not ignored" in exported.stderr and ".gitignore" in exported.stderr
+    Path(".gitignore").write_text(".env\n")
+    again = run("export", env=env)
+    clean(again)
+    assert "not ignored" not in again.stderr
