@@ -72,7 +72,7 @@ def _safe_usage_message(message: str, parser: argparse.ArgumentParser) -> str:
         options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
         if not options:
             return f"{len(words)} unexpected argument(s) ({HIDDEN_VALUE})"
-        known = _option_strings(_ACTIVE_PARSER.get("parser") or parser)
+        known = _option_strings(parser)
         hints = []
         for option in options:
             close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
@@ -94,7 +94,6 @@ def _safe_usage_message(message: str, parser: argparse.ArgumentParser) -> str:
     return message
 
 
-_ACTIVE_PARSER: dict[str, argparse.ArgumentParser] = {}
 _INVALID_CHOICE = re.compile(
     r"argument (?P<arg>.+?): invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)$",
     re.S,
@@ -885,12 +884,9 @@ def cmd_config_set(args: argparse.Namespace) -> int:
     if key == "default_profile":
         print(f"Set default_profile = {args.value!r} in {cfg.path}.", file=sys.stderr)
     else:
-        shown = changed.profiles[name].to_toml().get(key)
-        if key == "password":
-            shown = f"<in the {changed.profiles[name].password.describe()}>"  # type: ignore[union-attr]
-        else:
-            shown = _toml_value(shown)
-        print(f"Set {key} = {shown} in profile {name!r} of {cfg.path}.", file=sys.stderr)
+        lines = [x for x in _profile_lines(changed, name) if x.startswith(f"{key} = ")]
+        line = lines[0] if lines else f"{key} = (empty)"
+        print(f"Set {line} in profile {name!r} of {cfg.path}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -1372,14 +1368,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     cfg = _load(args)
     effective = resolution.resolve(cfg, args.profile)
-    password = None
-    if effective.password is not None or effective.username:
-        secret, problem = resolution.password(effective)
-        if secret is None:
-            from smtp_wizard.errors import SecretError
-
-            raise SecretError(*problem.split("\n", 1)) if "\n" in problem else SecretError(problem)
-        password = secret
+    needs_password = effective.password is not None or effective.username
+    password = resolution.require_password(effective) if needs_password else None
     profile = effective.as_profile()
     rendered = export.render(args.format, profile, password)
     if args.output == "-":
@@ -1452,9 +1442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parse(parser: Parser, argv: list[str]) -> argparse.Namespace:
     """parse_args, with the sub-command's parser known to the did-you-mean of an error."""
     args, extra = parser.parse_known_args(argv)
-    if extra:
-        _ACTIVE_PARSER["parser"] = _subparser(parser, args)
-        parser.error("unrecognized arguments: " + " ".join(extra))
+    if extra:  # said by the sub-command's parser: its usage, its options for a did-you-mean
+        _subparser(parser, args).error("unrecognized arguments: " + " ".join(extra))
     return args
 
 

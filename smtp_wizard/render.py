@@ -131,7 +131,6 @@ def columns(text: str) -> int:
 
 # -- plans: which rows, in which order ---------------------------------------------------
 
-DOMAIN_ORDER = ("dns.mx", "dns.spf", "dns.dkim", "dns.dmarc")
 DELIVERY_ORDER = (
     "delivery.received",
     "delivery.folder",

@@ -128,8 +128,7 @@ class GuardedKeyring(KeyringBackend):
 
     @property
     def backend_name(self) -> str:
-        inner = self.inner
-        return f"{type(inner).__module__}.{type(inner).__name__}"
+        return _backend_name(self.inner)
 
     def get_password(
         self, service: str, username: str, *, timeout: float | None = None
@@ -146,7 +145,7 @@ class GuardedKeyring(KeyringBackend):
         stored = self._bounded("read back", deadline, inner.get_password, service, username)
         if stored != password:
             what = "kept nothing" if stored is None else "returned a different value"
-            name = f"{type(inner).__module__}.{type(inner).__name__}"
+            name = _backend_name(inner)
             raise SecretDroppedError(
                 f"the keyring backend {name} accepted the password but {what} when it was read back"
             )
@@ -202,6 +201,10 @@ class GuardedKeyring(KeyringBackend):
         if error is not None:
             raise error  # KeyboardInterrupt, SystemExit
         return outcome.get("value")  # type: ignore[return-value]
+
+
+def _backend_name(backend: KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
 def _masked(text: str, args: tuple[str, ...]) -> str:

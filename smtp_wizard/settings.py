@@ -208,19 +208,11 @@ class Settings:
 
     def as_profile(self) -> Profile:
         """These settings as a `Profile`, for code that renders a profile (exports)."""
-        return Profile(
-            name=self.profile_name,
-            provider=self.provider,
-            host=self.host,
-            port=self.port,
-            security=self.security,
-            username=self.username,
-            password=self.password,
-            from_address=self.from_address,
-            from_name=self.from_name,
-            domain=self.domain,
-            dkim_selectors=list(self.dkim_selectors),
-        )
+        profile = Profile(name=self.profile_name)
+        for key in FIELDS:
+            value = getattr(self, key)
+            setattr(profile, key, list(value) if isinstance(value, tuple) else value)
+        return profile
 
 
 def resolve(
@@ -357,8 +349,6 @@ def password(
     A profile whose keyring cannot be read is not an error here: the caller's checks still
     run, and the returned reason says what went wrong (smtp.auth shows it).
     """
-    from smtp_wizard.secret_store import resolve_password
-
     if given is not None:
         return given, ""
     if settings.password is None:
@@ -372,9 +362,16 @@ def password(
             "--password-stdin or --password-env VAR."
         )
     try:
-        return resolve_password(settings.password, settings.profile_name, timeout=timeout), ""
+        return require_password(settings, timeout=timeout), ""
     except SecretError as error:
         return None, str(error)
+
+
+def require_password(settings: Settings, *, timeout: float | None = None) -> Secret:
+    """The profile's password, or the SecretError that says why there is none."""
+    from smtp_wizard.secret_store import resolve_password
+
+    return resolve_password(settings.password, settings.profile_name, timeout=timeout)
 
 
 def smtp_settings(
@@ -455,6 +452,7 @@ __all__ = [
     "describe_password",
     "did_you_mean",
     "password",
+    "require_password",
     "resolve",
     "smtp_settings",
 ]
