@@ -1109,109 +1109,63 @@ def _scope(args: argparse.Namespace) -> tuple[str, ...]:
 def cmd_check(args: argparse.Namespace) -> int:
     import asyncio
 
-    from smtp_wizard.checks.dns import make_resolver
-    from smtp_wizard.checks.smtp import Transcript
+    from smtp_wizard.checks.run import CheckRun
 
     scope = _scope(args)
     cfg = _load_optional_config(args)
     effective = _settings(args, cfg)
     given = _given_password(args)
     _check_cafile(args.cafile)
-    transcript = Transcript()
-    smtp_settings = None
-    if "smtp" in scope:
-        effective.require_host()
-        smtp_settings = _smtp_settings(args, effective, given)
-    resolver = make_resolver(args.nameserver, timeout=args.timeout)
-
-    async def run() -> Any:
-        return await _run_checks(args, effective, smtp_settings, resolver, transcript, scope=scope)
-
-    report = asyncio.run(run())
-    if args.json:
-        document = report.to_json()
-        if args.verbose:
-            document["transcript"] = transcript.lines
-        print(json.dumps(document, indent=2, ensure_ascii=False))
-        return report.exit_code
-    if args.verbose:
-        print("\nTranscript:\n" + "\n".join(f"  {line}" for line in transcript.lines))
-    return report.exit_code
-
-
-def _smtp_settings(args: argparse.Namespace, effective: Settings, given: Secret | None) -> Any:
-    from smtp_wizard import settings as resolution
-
-    return resolution.smtp_settings(
+    work = CheckRun(
         effective,
+        _run_options(args),
+        scope=scope,
         given=given,
         send_to=getattr(args, "send_to", None),
-        cafile=args.cafile,
-        timeout=args.timeout,
         allow_plaintext_auth=getattr(args, "allow_plaintext_auth", False),
     )
 
+    async def run() -> Any:
+        from smtp_wizard import render
 
-async def _run_checks(
-    args: argparse.Namespace,
-    effective: Settings,
-    smtp_settings: Any,
-    resolver: Any,
-    transcript: Any,
-    *,
-    scope: tuple[str, ...],
-) -> Any:
-    import asyncio
-
-    from smtp_wizard import render
-    from smtp_wizard.checks.domain import DOMAIN_CHECK_IDS, domain_checks
-    from smtp_wizard.checks.model import Report, merge, skipped
-    from smtp_wizard.checks.smtp import CHECK_IDS, smtp_checks
-
-    sources = []
-    not_asked: list[Any] = []
-    if smtp_settings is not None and smtp_settings.password_source is not None:
-        # Start reading the saved password now, beside connect and TLS; AUTH awaits it.
-        _CONTEXT["warm"] = asyncio.ensure_future(smtp_settings.password_source())
-    if smtp_settings is not None:
-        sources.append(smtp_checks(smtp_settings, resolver.addresses, transcript))
-    else:
-        not_asked += [skipped(i, "not asked for (--only dns)") for i in CHECK_IDS]
-    if "dns" in scope:
-        sources.append(
-            domain_checks(
-                effective.domain,
-                nameservers=args.nameserver,
-                timeout=args.timeout,
-                provider=effective.hints,
-                selectors=effective.dkim_selectors,
-            )
+        plan = render.check_plan(
+            work.smtp.security if work.smtp is not None else None,
+            send=bool(getattr(args, "send_to", None)),
+            domain="dns" in scope,
+            selectors=work.selectors,
         )
-    else:
-        not_asked += [skipped(i, "not asked for (--only smtp)") for i in DOMAIN_CHECK_IDS]
-    security = smtp_settings.security if smtp_settings is not None else "starttls"
-    plan = render.check_plan(
-        security if "smtp" in scope else None,
-        send=bool(getattr(args, "send_to", None)),
-        domain="dns" in scope,
-        selectors=_selectors(effective),
-    )
-    try:
-        report: Report = await _show(args, merge(sources), plan)
-    finally:
-        warm = _CONTEXT.pop("warm", None)
-        if warm is not None and not warm.done():
-            warm.cancel()
+        async with work:
+            report = await _show(args, work, plan)
+        if args.json:
+            report.checks = _json_order(report.checks + work.not_asked)
+        return report
+
+    report = asyncio.run(run())
+    lines = work.transcript.lines
     if args.json:
-        report.checks = _json_order(report.checks + not_asked)
-    return report
+        document = report.to_json()
+        if args.verbose:
+            document["transcript"] = lines
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return report.exit_code
+    if args.verbose:
+        print("\nTranscript:\n" + "\n".join(f"  {line}" for line in lines))
+    return report.exit_code
+
+
+def _run_options(args: argparse.Namespace) -> Any:
+    from smtp_wizard.checks.run import RunOptions
+
+    return RunOptions(
+        nameservers=tuple(args.nameserver or ()), cafile=args.cafile, timeout=args.timeout
+    )
 
 
 def _selectors(effective: Settings) -> tuple[str, ...]:
     """The DKIM selectors the domain checks will ask for: given, else the preset's."""
-    if effective.dkim_selectors:
-        return effective.dkim_selectors
-    return tuple(effective.hints.dkim_selectors) if effective.hints is not None else ()
+    from smtp_wizard.checks.run import selectors_of
+
+    return selectors_of(effective)
 
 
 def _json_order(results: list[Any]) -> list[Any]:

@@ -406,13 +406,37 @@ def _load_packaged() -> dict[str, Provider]:
     return parse_providers(text)
 
 
+_SESSION_PRESETS: dict[str, Provider] = {}
+
+
+def register_session_preset(provider: Provider) -> None:
+    """Add a preset for this process only (the demo's provider), before 'custom'.
+
+    Nothing is written anywhere: a config that names it works while the process that
+    registered it runs (`smtp-wizard demo`), and is an unknown provider elsewhere.
+    """
+    _SESSION_PRESETS[provider.id] = provider
+
+
+def unregister_session_preset(provider_id: str) -> None:
+    _SESSION_PRESETS.pop(provider_id, None)
+
+
 def load_providers() -> dict[str, Provider]:
     """All presets, in file order with 'custom' last; parsed once per process.
 
     A fresh dict is returned each time so a caller that edits it cannot change what the
-    next caller sees (the Provider objects themselves are frozen).
+    next caller sees (the Provider objects themselves are frozen). Presets registered for
+    this session come just before 'custom'.
     """
-    return dict(_load_packaged())
+    packaged = _load_packaged()
+    if not _SESSION_PRESETS:
+        return dict(packaged)
+    ordered = {k: v for k, v in packaged.items() if k != CUSTOM_ID}
+    ordered.update(_SESSION_PRESETS)
+    if CUSTOM_ID in packaged:
+        ordered[CUSTOM_ID] = packaged[CUSTOM_ID]
+    return ordered
 
 
 def get_provider(provider_id: str) -> Provider:

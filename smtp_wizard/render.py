@@ -172,12 +172,11 @@ def check_plan(
     `domain` follows `--only`; `selectors` as for `domain_plan`; `domain_ip` adds
     `dns.spf.ip`, `verify_imap` the `delivery.*` rows.
     """
-    from smtp_wizard.checks.smtp import _SSL_ORDER, CHECK_IDS
+    from smtp_wizard.checks.smtp import Stage, smtp_plan
 
     plan: list[str] = []
     if security is not None:
-        order = _SSL_ORDER if security == "ssl" else CHECK_IDS
-        plan += [check_id for check_id in order if send or check_id != "smtp.send"]
+        plan += smtp_plan(security, Stage.SEND if send else Stage.LOGIN)
     if domain:
         plan += domain_plan(selectors)
     if domain_ip:

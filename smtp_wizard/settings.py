@@ -232,6 +232,7 @@ def resolve(
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}")
     labels = {**FLAGS, **(labels or {})}
+    _refuse_control_characters(overrides, labels)
     chosen: Profile | None = config.profile(profile) if config is not None else None
     location = Location(
         path=config.path if config is not None else None,
@@ -284,6 +285,26 @@ def resolve(
         origins=origins,
         **values,
     )
+
+
+def _refuse_control_characters(overrides: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    """A CR, LF or other control character in any given value: refused before anything runs.
+
+    Loading a config refuses them the same way; refusing them here too means settings that
+    exist never carry one, whichever surface (flags, the wizard's fields) supplied them.
+    """
+    from smtp_wizard import validate
+
+    for key, value in overrides.items():
+        for text in value if isinstance(value, (list, tuple)) else (value,):
+            char = validate.control_character(text) if isinstance(text, str) else None
+            if char is not None:
+                raise UsageError(
+                    f"{labels.get(key, key)} contains the control character "
+                    f"{validate.describe_char(char)}.",
+                    "Control characters could inject SMTP commands or headers; nothing was "
+                    "sent. Remove it and try again.",
+                )
 
 
 def _preset(provider_id: str, origin: Origin, location: Location) -> providers.Provider:

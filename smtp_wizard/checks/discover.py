@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smtp_wizard.checks.dnsapi import DnsError, SrvRecord
-from smtp_wizard.checks.model import CheckResult, Status
-from smtp_wizard.checks.smtp import SmtpProbe, SmtpSettings, Transcript
+from smtp_wizard.checks.facts import Outcome, ProbeFacts
+from smtp_wizard.checks.model import CheckResult, Status, running
+from smtp_wizard.checks.smtp import SmtpProbe, SmtpSettings, Stage, Transcript
 from smtp_wizard.providers import Provider
 
 STANDARD_PORTS: tuple[tuple[int, str], ...] = (
@@ -38,14 +39,15 @@ PREFERENCE: tuple[tuple[int, str], ...] = (
 )
 STATUSES = ("ok", "refused", "timeout", "unreachable", "not-smtp", "tls-failed", "error")
 
-# SmtpProbe.outcome -> discover status (DESIGN.md pins the vocabulary).
-_STATUS_OF_OUTCOME = {
-    "refused": "refused",
-    "timeout": "timeout",
-    "unreachable": "unreachable",
-    "not-smtp": "not-smtp",
-    "tls-failed": "tls-failed",
-    "wrong-mode": "tls-failed",
+# How a probe ended -> discover's port status (DESIGN.md pins the vocabulary).
+_STATUS_OF_OUTCOME: dict[Outcome, str] = {
+    Outcome.OK: "ok",
+    Outcome.REFUSED: "refused",
+    Outcome.TIMEOUT: "timeout",
+    Outcome.UNREACHABLE: "unreachable",
+    Outcome.NOT_SMTP: "not-smtp",
+    Outcome.TLS_FAILED: "tls-failed",
+    Outcome.WRONG_MODE: "tls-failed",
 }
 
 
@@ -57,6 +59,15 @@ class PortReport:
     summary: str
     detail: str = ""
     mechanisms: list[str] = field(default_factory=list)
+    outcome: Outcome = Outcome.OK
+    facts: ProbeFacts | None = None
+    """What the probe learned (TLS version, certificate, mechanisms), typed."""
+    results: tuple[CheckResult, ...] = ()
+    """The probe's own results, for a screen that shows the port's rows."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,11 +120,14 @@ class Discovery:
 
 
 def ports_for(provider: Provider | None) -> list[tuple[int, str]]:
-    """587, 465, 2525 and 25, plus 2587/2465 when the provider's preset lists them."""
+    """587, 465, 2525 and 25, plus every other port the provider's preset lists."""
     ports = list(STANDARD_PORTS)
     if provider is not None:
-        listed = {(p.port, p.security) for p in provider.ports}
-        ports += [extra for extra in EXTRA_PORTS if extra in listed]
+        ports += [
+            (p.port, p.security)
+            for p in provider.ports
+            if p.port not in {port for port, _ in ports} and p.security != "none"
+        ]
     return ports
 
 
@@ -126,7 +140,7 @@ async def _probe_port(
     if right_mode and remaining > 0.2:
         retry = replace(settings, security=right_mode, timeout=remaining)
         second, _ = await _run_probe(retry, resolve)
-        if second.status == "ok":
+        if second.ok:
             second.detail = (
                 f"Probed as {settings.security} first: the port wants {right_mode}. "
                 + second.detail
@@ -138,44 +152,53 @@ async def _probe_port(
 async def _run_probe(
     settings: SmtpSettings, resolve: Callable[[str], Awaitable[list[str]]]
 ) -> tuple[PortReport, str | None]:
-    probe = SmtpProbe(settings, resolve, Transcript(), with_auth=False)
+    probe = SmtpProbe(settings, resolve, Transcript(), stage=Stage.CONNECTION)
     results: dict[str, CheckResult] = {}
     async for result in probe.run():
         results[result.id] = result
-    failed = next((r for r in results.values() if r.failed), None)
-    tls = results.get("smtp.tls")
-    mechanisms = results.get("smtp.auth_mechanisms")
-    offered = (
-        mechanisms.summary.removeprefix("AUTH offered: ").split()
-        if mechanisms and mechanisms.status is Status.PASS
-        else []
-    )
+    facts = probe.facts
+    every = tuple(results.values())
+    failed = next((r for r in every if r.failed), None)
     if failed is None or failed.id == "smtp.auth_mechanisms":
         parts = []
-        if tls is not None:
-            parts.append(tls.summary)
+        if facts.tls is not None:
+            parts.append(results["smtp.tls"].summary)
         cert = results.get("tls.certificate")
         if cert is not None and cert.status is not Status.SKIP:
             parts.append(f"certificate: {cert.summary}")
+        mechanisms = results.get("smtp.auth_mechanisms")
         parts.append(
-            f"AUTH {' '.join(offered)}" if offered else (mechanisms.summary if mechanisms else "")
+            f"AUTH {' '.join(facts.mechanisms)}"
+            if facts.mechanisms
+            else (mechanisms.summary if mechanisms else "")
         )
+        greeting = results.get("smtp.greeting")
         return PortReport(
             settings.port,
             settings.security,
             "ok",
             "; ".join(p for p in parts if p),
-            detail=(results.get("smtp.greeting").summary if results.get("smtp.greeting") else ""),
-            mechanisms=offered,
+            detail=greeting.summary if greeting else "",
+            mechanisms=list(facts.mechanisms),
+            outcome=Outcome.OK,
+            facts=facts,
+            results=every,
         ), None
-    status = _STATUS_OF_OUTCOME.get(probe.outcome, "error")
+    status = _STATUS_OF_OUTCOME.get(facts.outcome, "error")
     if failed.id == "tls.certificate":
         status = "tls-failed"
     detail = " ".join(x for x in (failed.detail, failed.advice) if x)
-    return (
-        PortReport(settings.port, settings.security, status, failed.summary, detail=detail),
-        probe.right_mode,
+    report = PortReport(
+        settings.port,
+        settings.security,
+        status,
+        failed.summary,
+        detail=detail,
+        outcome=facts.outcome,
+        facts=facts,
+        results=every,
     )
+    return report, facts.right_mode
 
 
 def recommend(reports: list[PortReport]) -> tuple[PortReport | None, str]:
@@ -185,7 +208,14 @@ def recommend(reports: list[PortReport]) -> tuple[PortReport | None, str]:
         if key in working:
             chosen = working[key]
             return chosen, _why(chosen, reports)
-    others = [r for r in reports if r.status == "ok"]
+    others = sorted((r for r in reports if r.ok), key=lambda r: (r.security != "ssl", r.port))
+    if others and len(others) > 1:
+        chosen = others[0]
+        mode = "implicit TLS" if chosen.security == "ssl" else chosen.security
+        return chosen, (
+            f"{chosen.port} with {mode}: the provider's own port"
+            + (", TLS from the first byte (RFC 8314)." if chosen.security == "ssl" else ".")
+        )
     if others:
         return others[0], f"{others[0].port} is the only port that works."
     if any(r.status == "tls-failed" for r in reports):
@@ -213,6 +243,58 @@ def _why(chosen: PortReport, reports: list[PortReport]) -> str:
     return f"{chosen.port} with {chosen.security}: 465 and 587 are not usable here ({blocked})."
 
 
+async def discover_ports(
+    host: str,
+    *,
+    resolve: Callable[[str], Awaitable[list[str]]],
+    cafile: Any = None,
+    timeout: float = 10.0,
+    provider: Provider | None = None,
+    ports: list[tuple[int, str]] | None = None,
+) -> AsyncIterator[PortReport]:
+    """Probe every port at once; yield each port's report as soon as it is known.
+
+    One deadline covers every port. Closing the iterator early (a screen that moves on)
+    cancels the probes still running and closes their sockets.
+    """
+    deadline = time.monotonic() + timeout
+    addresses: dict[str, asyncio.Future[list[str]]] = {}
+
+    async def resolve_once(name: str) -> list[str]:
+        if name not in addresses:
+            addresses[name] = asyncio.ensure_future(resolve(name))
+        return await asyncio.shield(addresses[name])
+
+    chosen_ports = ports if ports is not None else ports_for(provider)
+    tasks = [
+        asyncio.ensure_future(
+            _probe_port(
+                SmtpSettings(
+                    host=host,
+                    port=port,
+                    security=security,
+                    cafile=cafile,
+                    timeout=timeout,
+                    provider=provider,
+                ),
+                resolve_once,
+                deadline,
+            )
+        )
+        for port, security in chosen_ports
+    ]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            yield await finished
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for future in addresses.values():
+            future.cancel()
+        await asyncio.gather(*addresses.values(), return_exceptions=True)
+
+
 async def discover(
     host: str,
     *,
@@ -226,39 +308,31 @@ async def discover(
 ) -> Discovery:
     """Probe every port at once (and the SRV records of `domain`); recommend one."""
     started = time.monotonic()
-    deadline = started + timeout
-    addresses: dict[str, asyncio.Future[list[str]]] = {}
-
-    async def resolve_once(name: str) -> list[str]:
-        if name not in addresses:
-            addresses[name] = asyncio.ensure_future(resolve(name))
-        return await asyncio.shield(addresses[name])
-
     chosen_ports = ports if ports is not None else ports_for(provider)
-    probes = [
-        _probe_port(
-            SmtpSettings(
-                host=host,
-                port=port,
-                security=security,
+
+    async def every_port() -> list[PortReport]:
+        found: list[PortReport] = []
+        async with running(
+            discover_ports(
+                host,
+                resolve=resolve,
                 cafile=cafile,
                 timeout=timeout,
                 provider=provider,
-            ),
-            resolve_once,
-            deadline,
-        )
-        for port, security in chosen_ports
-    ]
+                ports=chosen_ports,
+            )
+        ) as reports:
+            async for report in reports:
+                found.append(report)
+        order = {key: i for i, key in enumerate(chosen_ports)}
+        return sorted(found, key=lambda r: order.get((r.port, r.security), len(order)))
+
     srv_task = _lookup_srv(srv, domain) if srv is not None and domain else _no_srv()
-    *reports, (srv_records, srv_problem) = await asyncio.gather(*probes, srv_task)
-    for future in addresses.values():
-        if not future.done():
-            future.cancel()
-    recommended, reason = recommend(list(reports))
+    reports, (srv_records, srv_problem) = await asyncio.gather(every_port(), srv_task)
+    recommended, reason = recommend(reports)
     return Discovery(
         host=host,
-        ports=list(reports),
+        ports=reports,
         recommended=recommended,
         reason=reason,
         srv=srv_records,

@@ -15,9 +15,12 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from smtp_wizard import validate
+
+if TYPE_CHECKING:
+    from smtp_wizard.checks.facts import Facts
 
 
 class Status(StrEnum):
@@ -49,6 +52,8 @@ class CheckResult:
     advice: str = ""
     elapsed_ms: int = 0
     subject: str | None = None
+    facts: Facts | None = field(default=None, compare=False)
+    """The values behind the text (TLS version, certificate, mechanisms, ...); not in JSON."""
 
     @property
     def failed(self) -> bool:
@@ -152,6 +157,22 @@ async def merge(sources: Iterable[AsyncIterator[CheckResult]]) -> AsyncIterator[
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@contextlib.asynccontextmanager
+async def running(stream: AsyncIterator[CheckResult]) -> AsyncIterator[AsyncIterator[CheckResult]]:
+    """`async with running(stream) as results:`: however the block ends, the run ends too.
+
+    Leaving the block (normally, by `break`, an exception or cancellation) closes the
+    stream, which cancels and awaits every task it started and closes every socket: a
+    screen that moves on leaves nothing running behind it.
+    """
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def collect(stream: AsyncIterator[CheckResult]) -> Report:

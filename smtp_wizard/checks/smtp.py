@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,17 @@ from smtp_wizard import validate
 from smtp_wizard.checks import advice
 from smtp_wizard.checks.dnsapi import DnsError, DnsErrorKind
 from smtp_wizard.checks.dnsverdict import dns_verdict
+from smtp_wizard.checks.facts import (
+    AuthFacts,
+    CertificateFacts,
+    ConnectFacts,
+    Facts,
+    HostFacts,
+    Outcome,
+    ProbeFacts,
+    ReplyFacts,
+    TlsFacts,
+)
 from smtp_wizard.checks.model import CheckResult, Status, skipped
 from smtp_wizard.errors import UsageError
 from smtp_wizard.providers import Provider
@@ -72,6 +84,33 @@ _SSL_ORDER = (
     "smtp.auth",
     "smtp.send",
 )
+
+
+class Stage(StrEnum):
+    """How far a probe goes: the port screen stops before AUTH, the login screen before
+    sending, `check --send-to` goes all the way."""
+
+    CONNECTION = "connection"
+    """dns.host through smtp.auth_mechanisms: no credentials are sent."""
+    LOGIN = "login"
+    """... through smtp.auth."""
+    SEND = "send"
+    """... through smtp.send."""
+
+
+_LAST_CHECK = {
+    Stage.CONNECTION: "smtp.auth_mechanisms",
+    Stage.LOGIN: "smtp.auth",
+    Stage.SEND: "smtp.send",
+}
+
+
+def smtp_plan(security: str, stage: Stage = Stage.SEND) -> tuple[str, ...]:
+    """The check ids a probe with `security` reports up to `stage`, in the order they come."""
+    order = _SSL_ORDER if security == "ssl" else CHECK_IDS
+    return order[: order.index(_LAST_CHECK[stage]) + 1]
+
+
 CERT_WARN_DAYS = 21
 # Mechanisms we can log in with, in the order we prefer them (PLAIN is the standard one
 # over TLS; CRAM-MD5 only where nothing else is offered).
@@ -84,7 +123,12 @@ REDACTED = "<redacted>"
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Everything one probe needs. Build it with `prepare`, which validates each field."""
+    """Everything one probe needs, checked when it is built.
+
+    Constructing one refuses (UsageError) any value that would reach the server holding CR,
+    LF or another control character, and normalises the host to its ASCII form: settings
+    that exist can go on the wire, whoever built them.
+    """
 
     host: str
     port: int
@@ -108,6 +152,10 @@ class SmtpSettings:
     """`how_to_set("security", "ssl")` -> how the user changes a value, in the words of how
     they gave it (`pass --security ssl`, or the `config set` command for their file)."""
 
+    def __post_init__(self) -> None:
+        for name, value in _checked(self).items():
+            object.__setattr__(self, name, value)
+
     @property
     def endpoint(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -125,7 +173,15 @@ _OUTGOING_FIELDS = (
 
 
 def prepare(settings: SmtpSettings) -> SmtpSettings:
-    """`settings` checked and normalised, or UsageError before anything is sent.
+    """`settings` as they are: construction already checked and normalised them.
+
+    Kept for callers written when checking was a separate step.
+    """
+    return settings
+
+
+def _checked(settings: SmtpSettings) -> dict[str, Any]:
+    """The normalised values of `settings`, or UsageError before anything is sent.
 
     Every value that reaches the server is refused if it holds CR, LF or another control
     character, and the host is converted once to its ASCII (IDNA 2008 / UTS 46) form,
@@ -154,9 +210,12 @@ def prepare(settings: SmtpSettings) -> SmtpSettings:
         raise UsageError(f"Not allowed: {exc}.") from None
     if settings.timeout <= 0:
         raise UsageError("The timeout must be a positive number of seconds.")
-    return replace(
-        settings, host=host, security=security, from_address=from_address, send_to=send_to
-    )
+    return {
+        "host": host,
+        "security": security,
+        "from_address": from_address,
+        "send_to": send_to,
+    }
 
 
 class Transcript:
@@ -371,12 +430,12 @@ class SmtpProbe:
         resolve: Callable[[str], Any],
         transcript: Transcript | None = None,
         *,
-        with_auth: bool = True,
+        stage: Stage = Stage.SEND,
     ) -> None:
         self.settings = settings
         self.resolve = resolve
         self.transcript = transcript if transcript is not None else Transcript()
-        self.with_auth = with_auth
+        self.stage = Stage(stage)
         self.context = tls_context(settings.cafile)
         self.deadline = 0.0
         self.address: str | None = None
@@ -384,12 +443,35 @@ class SmtpProbe:
         self.sock: socket.socket | None = None
         self.smtp: _RecordingSMTP | None = None
         self.extensions: dict[str, str] = {}
+        self.offered: tuple[str, ...] = ()
         self.mechanisms: list[str] = []
         self.logged_in = False
+        self.greeting = ""
+        self.tls: TlsFacts | None = None
+        self.certificate: CertificateFacts | None = None
         self.right_mode: str | None = None
         """Set when the port wants the other TLS mode (used by discovery)."""
-        self.outcome = ""
-        """A short machine-readable reason for the first failure (used by discovery)."""
+        self.outcome: Outcome | None = None
+        """The kind of the first failure (None while nothing failed)."""
+
+    @property
+    def with_auth(self) -> bool:
+        return self.stage is not Stage.CONNECTION
+
+    @property
+    def facts(self) -> ProbeFacts:
+        """What this probe learned so far, typed."""
+        return ProbeFacts(
+            outcome=self.outcome or Outcome.OK,
+            addresses=tuple(self.addresses),
+            address=self.address,
+            greeting=self.greeting,
+            tls=self.tls,
+            certificate=self.certificate,
+            mechanisms=self.offered,
+            right_mode=self.right_mode,
+            logged_in=self.logged_in,
+        )
 
     # -- the sequence ------------------------------------------------------------------------
 
@@ -403,7 +485,12 @@ class SmtpProbe:
             steps += [self._implicit_tls_and_greeting, self._ehlo]
         else:
             steps += [self._greeting, self._ehlo, self._starttls]
-        steps += [self._auth_mechanisms, self._auth, self._send]
+        steps.append(self._auth_mechanisms)
+        if self.stage is not Stage.CONNECTION:
+            steps.append(self._auth)
+        if self.stage is Stage.SEND:
+            steps.append(self._send)
+        order = order[: order.index(_LAST_CHECK[self.stage]) + 1]
         done: set[str] = set()
         try:
             for step in steps:
@@ -448,7 +535,14 @@ class SmtpProbe:
         return f"Use {key} {value} {why}: {self.settings.how_to_set(key, value)}."
 
     def _result(
-        self, check_id: str, status: Status, summary: str, started: float, **more: str
+        self,
+        check_id: str,
+        status: Status,
+        summary: str,
+        started: float,
+        *,
+        facts: Facts | None = None,
+        **more: str,
     ) -> CheckResult:
         return CheckResult(
             check_id,
@@ -458,10 +552,11 @@ class SmtpProbe:
             advice=more.get("advice", ""),
             elapsed_ms=_ms(started),
             subject=more.get("subject", self.settings.endpoint),
+            facts=facts,
         )
 
     def _deadline_failure(self, check_id: str, what: str, started: float) -> _Failed:
-        self.outcome = self.outcome or "timeout"
+        self.outcome = self.outcome or Outcome.TIMEOUT
         return _Failed(
             self._result(
                 check_id,
@@ -490,16 +585,21 @@ class SmtpProbe:
                 "A/AAAA",
                 f"no answer within the {self.settings.timeout:g} s deadline",
             )
-            raise self._host_failure(error, started, outcome="timeout") from None
+            raise self._host_failure(error, started, outcome=Outcome.TIMEOUT) from None
         except DnsError as exc:
             raise self._host_failure(exc, started) from None
         if host in self.addresses:
             summary = f"{host} is an IP address (no DNS lookup)"
         else:
             summary = f"{host} resolves to {', '.join(self.addresses)}"
-        return [self._result("dns.host", Status.PASS, summary, started, subject=subject)]
+        facts = HostFacts(tuple(self.addresses))
+        return [
+            self._result("dns.host", Status.PASS, summary, started, subject=subject, facts=facts)
+        ]
 
-    def _host_failure(self, exc: DnsError, started: float, outcome: str = "dns") -> _Failed:
+    def _host_failure(
+        self, exc: DnsError, started: float, outcome: Outcome = Outcome.DNS
+    ) -> _Failed:
         """dns.host failed: a missing name says so; any other error reads as the table says."""
         host = self.settings.host
         self.outcome = outcome
@@ -552,18 +652,19 @@ class SmtpProbe:
                     Status.PASS,
                     f"Connected to {self.settings.endpoint} ({address})",
                     started,
+                    facts=ConnectFacts(address, self.settings.port, _ms(started)),
                 )
             ]
         address, error = errors[-1]
         key: int | str = error if isinstance(error, str) else (error.errno or 0)
         explanation = advice.CONNECT.get(key, advice.CONNECT_DEFAULT)
         self.outcome = {
-            "timeout": "timeout",
-            errno.ECONNREFUSED: "refused",
-            errno.ENETUNREACH: "unreachable",
-            errno.EHOSTUNREACH: "unreachable",
-            errno.EADDRNOTAVAIL: "unreachable",
-        }.get(key, "error")
+            "timeout": Outcome.TIMEOUT,
+            errno.ECONNREFUSED: Outcome.REFUSED,
+            errno.ENETUNREACH: Outcome.UNREACHABLE,
+            errno.EHOSTUNREACH: Outcome.UNREACHABLE,
+            errno.EADDRNOTAVAIL: Outcome.UNREACHABLE,
+        }.get(key, Outcome.ERROR)
         detail = "; ".join(
             f"{a}: {e if isinstance(e, str) else (e.strerror or e)}" for a, e in errors
         )
@@ -610,7 +711,7 @@ class SmtpProbe:
             raise self._deadline_failure("smtp.greeting", "greeting", started) from None
         except _WrongMode:
             await _cancel(connect)
-            self.outcome, self.right_mode = "wrong-mode", "ssl"
+            self.outcome, self.right_mode = Outcome.WRONG_MODE, "ssl"
             port = self.settings.port
             raise _Failed(
                 self._result(
@@ -674,15 +775,20 @@ class SmtpProbe:
 
     def _greeting_result(self, response: SMTPResponse, started: float) -> CheckResult:
         banner = response.message.splitlines()[0] if response.message else ""
+        self.greeting = banner
         return self._result(
-            "smtp.greeting", Status.PASS, f"Greeting: 220 {banner}".rstrip(), started
+            "smtp.greeting",
+            Status.PASS,
+            f"Greeting: 220 {banner}".rstrip(),
+            started,
+            facts=ReplyFacts(response.code, None, response.message),
         )
 
     def _greeting_failure(self, exc: BaseException, started: float) -> _Failed:
         """The greeting went wrong: a refusal (421/554), not SMTP at all, or no greeting."""
         if isinstance(exc, aiosmtplib.SMTPConnectResponseError):
             self.transcript.server(exc.code, exc.message)
-            self.outcome = "refused-greeting"
+            self.outcome = Outcome.REFUSED_GREETING
             explanation = advice.GREETING.get(
                 exc.code,
                 advice.Explanation(
@@ -706,7 +812,7 @@ class SmtpProbe:
             return self._bad_reply_failure("smtp.greeting", "greeting", 220, bad, exc, started)
         if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and self._tls_cause(exc):
             return self._tls_failure(self._tls_cause(exc), started)  # type: ignore[arg-type]
-        self.outcome = "closed"
+        self.outcome = Outcome.CLOSED
         return _Failed(
             self._result(
                 "smtp.greeting",
@@ -778,7 +884,7 @@ class SmtpProbe:
         """A failed handshake named: certificate, old TLS only, or not TLS at all."""
         port = self.settings.port
         if isinstance(error, ssl.SSLCertVerificationError):
-            self.outcome = "tls-failed"
+            self.outcome = Outcome.TLS_FAILED
             explanation = advice.CERT_VERIFY.get(error.verify_code, advice.CERT_DEFAULT)
             return _Failed(
                 self._result(
@@ -803,7 +909,9 @@ class SmtpProbe:
         if reason in advice.OLD_TLS_REASONS:
             return self._old_tls_failure("TLS 1.0/1.1", f"OpenSSL: {error.reason}", started)
         if reason in advice.NOT_TLS_REASONS or self.settings.security == "ssl":
-            self.outcome = "wrong-mode" if reason in advice.NOT_TLS_REASONS else "tls-failed"
+            self.outcome = (
+                Outcome.WRONG_MODE if reason in advice.NOT_TLS_REASONS else Outcome.TLS_FAILED
+            )
             if reason in advice.NOT_TLS_REASONS:
                 self.right_mode = "starttls"
             return _Failed(
@@ -823,7 +931,7 @@ class SmtpProbe:
                 ),
                 reason="no TLS",
             )
-        self.outcome = "tls-failed"
+        self.outcome = Outcome.TLS_FAILED
         return _Failed(
             self._result(
                 "smtp.tls",
@@ -838,7 +946,7 @@ class SmtpProbe:
         )
 
     def _old_tls_failure(self, version: str, detail: str, started: float) -> _Failed:
-        self.outcome = "tls-failed"
+        self.outcome = Outcome.TLS_FAILED
         return _Failed(
             self._result(
                 "smtp.tls",
@@ -912,6 +1020,11 @@ class SmtpProbe:
         return version if version in ("TLSv1", "TLSv1.1", "SSLv3") else None
 
     def _tls_results(self, tls: _TlsSnapshot, how: str, started: float) -> list[CheckResult]:
+        facts = self.tls = TlsFacts(
+            version=tls.version or "unknown",
+            mode="starttls" if how == "STARTTLS" else "implicit",
+            cipher=tls.cipher,
+        )
         results = [
             self._result(
                 "smtp.tls",
@@ -919,6 +1032,7 @@ class SmtpProbe:
                 f"{'STARTTLS completed' if how == 'STARTTLS' else 'TLS from the first byte'}"
                 f" ({tls.version}, {tls.cipher})",
                 started,
+                facts=facts,
             )
         ]
         version_ok = tls.version in ("TLSv1.2", "TLSv1.3")
@@ -928,6 +1042,7 @@ class SmtpProbe:
                 Status.PASS if version_ok else Status.FAIL,
                 f"{tls.version} negotiated" if version_ok else f"{tls.version} is below TLS 1.2",
                 started,
+                facts=facts,
             )
         )
         results.append(self._certificate_result(tls.certificate, started))
@@ -949,6 +1064,13 @@ class SmtpProbe:
         )
         expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)
         days = (expires - datetime.now(UTC)).days
+        facts = self.certificate = CertificateFacts(
+            subject=", ".join(names) or _name_field(cert.get("subject", ()), "commonName"),
+            issuer=issuer or "?",
+            not_after=expires,
+            days_left=days,
+            names=tuple(names),
+        )
         detail = (
             f"Issued to {', '.join(names) or '?'} by {issuer or '?'}; "
             f"valid until {expires:%Y-%m-%d}."
@@ -961,6 +1083,7 @@ class SmtpProbe:
                 started,
                 detail=detail,
                 advice="The server's operator should renew it soon; mail stops when it expires.",
+                facts=facts,
             )
         return self._result(
             "tls.certificate",
@@ -968,6 +1091,7 @@ class SmtpProbe:
             f"Trusted, names {self.settings.host}, valid until {expires:%Y-%m-%d}",
             started,
             detail=detail,
+            facts=facts,
         )
 
     # -- smtp.ehlo ---------------------------------------------------------------------------
@@ -981,7 +1105,7 @@ class SmtpProbe:
         except TimeoutError:
             raise self._deadline_failure("smtp.ehlo", "reply to EHLO", started) from None
         except aiosmtplib.SMTPHeloError as exc:
-            self.outcome = "error"
+            self.outcome = Outcome.ERROR
             raise _Failed(
                 self._result(
                     "smtp.ehlo",
@@ -1032,6 +1156,7 @@ class SmtpProbe:
                 started,
                 detail=f"{exc.code} {exc.message}".strip(),
                 advice=explanation.advice,
+                facts=ReplyFacts(exc.code, _enhanced_code(exc.message), exc.message),
             ),
             reason=reason,
         )
@@ -1048,7 +1173,9 @@ class SmtpProbe:
         """A reply aiosmtplib could not read (never ended, or not SMTP), said as such."""
         # discover's port status: a greeting that is not SMTP is "not-smtp"; a server
         # that greeted properly and then broke down is an "error".
-        self.outcome = self.outcome or (bad.outcome if check_id == "smtp.greeting" else "error")
+        self.outcome = self.outcome or (
+            Outcome(bad.outcome) if check_id == "smtp.greeting" else Outcome.ERROR
+        )
         text = exc.message.removeprefix("Malformed SMTP response line: ").strip()
         values = {"what": what, "code": code, "message": exc.message, "text": repr(text[:200])}
         return _Failed(
@@ -1064,7 +1191,7 @@ class SmtpProbe:
         )
 
     def _dropped(self, check_id: str, exc: BaseException, started: float) -> _Failed:
-        self.outcome = self.outcome or "error"
+        self.outcome = self.outcome or Outcome.ERROR
         return _Failed(
             self._result(
                 check_id,
@@ -1096,7 +1223,7 @@ class SmtpProbe:
                 skipped("tls.certificate", "no TLS with security none", self.settings.endpoint),
             ]
         if "starttls" not in self.extensions:
-            self.outcome = "tls-failed"
+            self.outcome = Outcome.TLS_FAILED
             raise _Failed(
                 self._result(
                     "smtp.tls",
@@ -1118,7 +1245,7 @@ class SmtpProbe:
             raise self._deadline_failure("smtp.tls", "TLS handshake", started) from None
         except aiosmtplib.SMTPResponseException as exc:
             self.transcript.server(exc.code, exc.message)
-            self.outcome = "tls-failed"
+            self.outcome = Outcome.TLS_FAILED
             raise _Failed(
                 self._result(
                     "smtp.tls",
@@ -1169,7 +1296,9 @@ class SmtpProbe:
     async def _auth_mechanisms(self) -> list[CheckResult]:
         started = time.monotonic()
         offered = self.extensions.get("auth", "").upper().split()
+        self.offered = tuple(offered)
         self.mechanisms = [m for m in SUPPORTED_MECHANISMS if m in offered]
+        facts = AuthFacts(tuple(offered), tuple(self.mechanisms))
         wants_login = bool(self.settings.username) and self.with_auth
         if not offered:
             status = Status.FAIL if wants_login else Status.WARN
@@ -1178,6 +1307,7 @@ class SmtpProbe:
                 status,
                 "The server offers no AUTH",
                 started,
+                facts=facts,
                 advice="Submission servers offer AUTH (after TLS). Port 25 often does not: use "
                 "587 or 465."
                 if wants_login
@@ -1187,13 +1317,14 @@ class SmtpProbe:
                 raise _Failed(result, reason="no AUTH offered")
             return [result]
         if not self.mechanisms:
-            self.outcome = "error"
+            self.outcome = Outcome.ERROR
             result = self._result(
                 "smtp.auth_mechanisms",
                 Status.FAIL if wants_login else Status.WARN,
                 f"No AUTH mechanism in common (server: {' '.join(offered)})",
                 started,
                 detail=f"smtp-wizard logs in with {', '.join(SUPPORTED_MECHANISMS)}.",
+                facts=facts,
                 advice="XOAUTH2 only means the provider wants OAuth2 (Google, Microsoft): use an "
                 "app password where offered, or a transactional provider.",
             )
@@ -1207,6 +1338,7 @@ class SmtpProbe:
                 f"AUTH offered: {' '.join(offered)}",
                 started,
                 detail=f"smtp-wizard will use {self.mechanisms[0]}.",
+                facts=facts,
             )
         ]
 
@@ -1271,7 +1403,7 @@ class SmtpProbe:
         except TimeoutError:
             raise self._deadline_failure("smtp.auth", "reply to AUTH", started) from None
         except aiosmtplib.SMTPResponseException as exc:
-            self.outcome = "auth"
+            self.outcome = Outcome.AUTH_FAILED
             explanation = advice.explain_auth(exc.code, exc.message, settings.provider)
             raise self._refused(
                 "smtp.auth", explanation, exc, started, "the login failed"
@@ -1349,6 +1481,15 @@ class SmtpProbe:
         ]
 
 
+def _enhanced_code(message: str) -> str | None:
+    """The RFC 3463 enhanced status code at the start of a reply's text (`5.7.8`), if any."""
+    first = message.split(maxsplit=1)[0] if message.strip() else ""
+    parts = first.split(".")
+    if len(parts) == 3 and parts[0] in ("2", "4", "5") and all(p.isdigit() for p in parts[1:]):
+        return first
+    return None
+
+
 async def _read_reply(reader: asyncio.StreamReader) -> bytes:
     """One whole SMTP reply (the last line of a multi-line one)."""
     while True:
@@ -1403,13 +1544,15 @@ async def smtp_checks(
     settings: SmtpSettings,
     resolve: Callable[[str], Any],
     transcript: Transcript | None = None,
+    *,
+    stage: Stage = Stage.SEND,
 ) -> AsyncIterator[CheckResult]:
-    """The SMTP checks in order, each as soon as it is known; see the module docstring.
+    """The SMTP checks in order up to `stage`, each as soon as it is known.
 
     `resolve(host)` returns the host's addresses (the resolver of checks/dns.py, which
-    honours --nameserver); `settings` must have been through `prepare`.
+    honours --nameserver). See the module docstring for the rules every probe keeps.
     """
-    probe = SmtpProbe(settings, resolve, transcript)
+    probe = SmtpProbe(settings, resolve, transcript, stage=stage)
     async for result in probe.run():
         yield result
 
@@ -1418,9 +1561,11 @@ __all__ = [
     "CHECK_IDS",
     "SmtpProbe",
     "SmtpSettings",
+    "Stage",
     "Transcript",
     "build_test_message",
     "prepare",
     "smtp_checks",
+    "smtp_plan",
     "tls_context",
 ]
