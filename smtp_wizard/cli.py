@@ -293,6 +293,26 @@ def _add_common(parser: argparse.ArgumentParser, *, server: bool = True) -> None
     )
 
 
+def _add_wizard_flags(group: argparse._ArgumentGroup) -> None:
+    """The flags the wizard shares with `check` (DESIGN.md): how checks reach the world."""
+    group.add_argument(
+        "--nameserver",
+        action="append",
+        default=None,
+        metavar="IP[:PORT]",
+        type=_typed(_nameserver, "--nameserver"),
+        help="send DNS queries here instead of the system resolver (repeatable)",
+    )
+    group.add_argument("--cafile", type=Path, metavar="PEM", help="extra trusted CA certificate(s)")
+    group.add_argument(
+        "--timeout",
+        type=_typed(_timeout, "--timeout"),
+        default=None,
+        metavar="SECONDS",
+        help="deadline of one whole probe, 0.1 to 600 (default 10)",
+    )
+
+
 def _add_from(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--from",
@@ -357,13 +377,9 @@ def build_parser() -> Parser:
         "Without a command, starts the wizard.",
     )
     parser.add_argument("--version", "-V", action="version", version=f"smtp-wizard {__version__}")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="config file for the wizard (default ./smtp-wizard.toml)",
-    )
+    wizard = parser.add_argument_group("the wizard (no command)")
+    _add_config_flags(wizard)
+    _add_wizard_flags(wizard)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     check = sub.add_parser(
@@ -484,6 +500,31 @@ def build_parser() -> Parser:
     )
     completion.add_argument("shell", choices=SHELLS)
     completion.set_defaults(handler=cmd_completion)
+
+    demo = sub.add_parser(
+        "demo",
+        help="walk the wizard on an embedded loopback world: no provider account needed",
+        description="Start a demo SMTP server (STARTTLS and implicit TLS, AUTH with demo "
+        "credentials), a DNS server for a demo domain and a mailbox, all on 127.0.0.1 for "
+        "this run only, and open the wizard on them. Nothing leaves this machine; the "
+        "config and exports go to the demo's own folder. Needs the `demo` extra: "
+        "pip install 'smtp-wizard[demo]'.",
+    )
+    demo.add_argument(
+        "--folder",
+        type=Path,
+        metavar="PATH",
+        help="where the demo writes its config, exports and mailbox "
+        "(default: a new folder under the system's temporary directory)",
+    )
+    demo.add_argument(
+        "--timeout",
+        type=_typed(_timeout, "--timeout"),
+        default=10.0,
+        metavar="SECONDS",
+        help="deadline of one whole probe (default 10)",
+    )
+    demo.set_defaults(handler=cmd_demo)
 
     parser.set_defaults(handler=cmd_wizard)
     return parser
@@ -722,17 +763,58 @@ def _print_warnings(cfg: Config | None) -> None:
 # --- the wizard and small commands ---------------------------------------------------------
 
 
+def _require_terminal(what: str) -> None:
+    """The wizard draws on a terminal and reads keys: without one it would hang or garble."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return
+    missing = "standard input" if not sys.stdin.isatty() else "standard output"
+    raise UsageError(
+        f"{what} needs a terminal, and {missing} is not one.",
+        "Run it in a terminal, or use the commands made for scripts: `smtp-wizard check` "
+        "(every live check, --json for machines), `smtp-wizard config init` / `config set` "
+        "and `smtp-wizard export`.",
+    )
+
+
 def cmd_wizard(args: argparse.Namespace) -> int:
     from smtp_wizard import config as configuration
 
     path = _config_path(args)
     if path.exists():
-        configuration.load(path)  # a corrupt file is reported (exit 2) before anything else
-    raise UsageError(
-        f"The interactive wizard {NOT_BUILT}.",
-        "Today: `smtp-wizard config init`, `check`, `discover`, `dns`, `send-test`, `export`, "
-        "`providers` and `config`; `smtp-wizard --help` lists them.",
+        configuration.load(path)  # a corrupt file is reported (exit 2) before the screen opens
+    _check_cafile(args.cafile)
+    _require_terminal("The wizard")
+    from smtp_wizard.tui import run_wizard
+
+    return run_wizard(
+        config_path=path,
+        profile=args.profile,
+        nameservers=tuple(args.nameserver or ()),
+        cafile=args.cafile,
+        timeout=args.timeout if args.timeout is not None else 10.0,
     )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from smtp_wizard import sandbox
+
+    missing = sandbox.missing_extra()
+    if missing is not None:
+        raise UsageError(missing)
+    _require_terminal("The demo")
+    if args.folder is not None:
+        folder = args.folder.expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="smtp-wizard-demo-"))
+    from smtp_wizard.tui import run_demo
+
+    with sandbox.DemoWorld(folder) as world:
+        code = run_demo(world, timeout=args.timeout)
+    print(f"smtp-wizard demo: the demo's config, exports and mailbox are in {folder}")
+    return code
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
@@ -842,7 +924,12 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 def _save(cfg: Config) -> None:
     from smtp_wizard import config as configuration
 
-    result = configuration.save(cfg)
+    # An existing file is edited in place (comments and layout kept); a new one is written.
+    result = (
+        configuration.save_changes(cfg) if cfg.path.exists() else configuration.save(cfg)
+    )
+    if result is None:
+        return
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 

@@ -12,7 +12,7 @@ import difflib
 import re
 import secrets
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ HEADER = (
     "# Written by smtp-wizard. This file holds no secrets: each password lives in the OS\n"
     "# keyring or in an environment variable, as its `password` entry says.\n"
     "# Change it with `smtp-wizard config set KEY VALUE` (or by hand: `smtp-wizard config\n"
-    "# show` validates it). Comments added here are not kept when smtp-wizard saves.\n\n"
+    "# show` validates it). Comments are kept when smtp-wizard changes a value.\n\n"
 )
 MAX_DEPTH = 32
 """Tables and arrays nested deeper than this are refused (no config needs more)."""
@@ -537,3 +537,466 @@ def _revalidated(config: Config, document: dict[str, Any], key: str) -> Config:
         ) from None
     changed.id, changed.id_saved = config.id, config.id_saved
     return changed
+
+
+# --- profiles: add, rename, delete (validated as loading validates) -----------------------
+
+
+def _checked_profile_name(name: str) -> str:
+    try:
+        return validate.profile_name(name)
+    except ValueError as exc:
+        raise UsageError(
+            f"That profile name is not allowed: {exc}.", "Nothing was changed."
+        ) from None
+
+
+def add_profile(config: Config, name: str) -> Config:
+    """A copy of `config` with a new, empty profile `name`; UsageError for a bad or taken name.
+
+    The first profile of a file becomes its default (as `config init` makes it).
+    """
+    _checked_profile_name(name)
+    if name in config.profiles:
+        raise UsageError(
+            f"There is already a profile {name!r} in {config.path}.",
+            "Pick another name. Nothing was changed.",
+        )
+    document = config.to_toml()
+    document["profiles"][name] = {}
+    if not config.profiles:
+        document["default_profile"] = name
+    return _revalidated(config, document, f"profiles.{name}")
+
+
+def rename_profile(config: Config, old: str, new: str) -> Config:
+    """A copy of `config` with profile `old` named `new`, in the same place of the file.
+
+    `default_profile` follows the rename, and a `password` that points at the keyring
+    entry this file names after `old` (`keyring_ref(old)`) now points at `keyring_ref(new)`:
+    the caller moves the entry itself (`SecretStore.move`), or the reference dangles.
+    UsageError for an unknown `old`, a bad `new` or one that is taken.
+    """
+    config.profile(old)  # the usual "no profile" error
+    _checked_profile_name(new)
+    if new in config.profiles:
+        raise UsageError(
+            f"There is already a profile {new!r} in {config.path}; profile {old!r} was not "
+            "renamed.",
+            "Pick another name, or delete that profile first.",
+        )
+    document = config.to_toml()
+    document["profiles"] = {
+        (new if name == old else name): table for name, table in document["profiles"].items()
+    }
+    table = document["profiles"][new]
+    if table.get("password") == config.keyring_ref(old).to_toml():
+        table["password"] = config.keyring_ref(new).to_toml()
+    if document["default_profile"] == old:
+        document["default_profile"] = new
+    return _revalidated(config, document, f"profiles.{new}")
+
+
+def delete_profile(config: Config, name: str) -> Config:
+    """A copy of `config` without profile `name`; its keyring entry is the caller's to remove.
+
+    The last profile is never deleted (a config names at least one way to send). When the
+    default profile goes, the first remaining one becomes the default.
+    """
+    config.profile(name)
+    if len(config.profiles) == 1:
+        raise UsageError(
+            f"Profile {name!r} is the only profile in {config.path}; it was not deleted.",
+            "Add another profile first, or delete the file itself to start over.",
+        )
+    document = config.to_toml()
+    del document["profiles"][name]
+    if document["default_profile"] == name:
+        document["default_profile"] = next(iter(document["profiles"]))
+    return _revalidated(config, document, "default_profile")
+
+
+# --- saving only what changed ------------------------------------------------------------
+
+REWRITTEN_WARNING = (
+    "{path} was written whole rather than edited in place (its layout - dotted keys, inline "
+    "profile tables or very long values - is beyond the in-place editor): every value and "
+    "unknown key was kept, its comments were not. The previous version is in {backup}."
+)
+_EDIT_LIMIT = 256 * 1024
+"""Files larger than this are written whole: the in-place editor parses statement by
+statement, which is quick for any real config but not for a megabyte of arrays."""
+_STATEMENT_LINES = 200
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ROOT_ORDER = ("version", "id", "default_profile")
+
+
+def save_changes(config: Config, *, renamed: Mapping[str, str] | None = None) -> WriteResult | None:
+    """Write `config`, changing in the file only the values that differ; None: none did.
+
+    The file is read again and compared with `config`, value by value. A changed value is
+    replaced where it stands (same line, same key spelling, same trailing comment), a new
+    one goes to the end of its table, a removed one goes with its lines, a removed profile
+    with its tables; everything else - comments, blank lines, order, quoting, keys this
+    version does not know, values changed on disk by someone else meanwhile - stays byte
+    for byte. `renamed` maps old profile names to new ones, so a renamed profile keeps its
+    place and comments instead of being deleted and added again.
+
+    The edited text is parsed back and must equal `config`. Where the file's layout defeats
+    the in-place edit (dotted keys, profiles as inline tables), the file is written whole
+    by `save`: every value kept, comments not, and the result's warnings say so. A missing
+    file is written whole (`save`), with the header `config init` writes. A file that does
+    not parse raises ConfigError and is left alone, as with `save`. `.bak` keeps the
+    previous version either way.
+    """
+    path = config.path
+    if not path.exists():
+        return save(config)
+    before = load(path)  # ConfigError for a corrupt file, before anything is written
+    wanted = config.to_toml()
+    current = before.to_toml()
+    renamed = dict(renamed or {})
+    if renamed:
+        current["profiles"] = {
+            renamed.get(name, name): table for name, table in current["profiles"].items()
+        }
+    if current == wanted and not renamed:
+        return None
+    raw = read_regular_file(path, limit=MAX_SIZE, what="config file", error=ConfigError)
+    try:
+        text = _edited(raw.decode("utf-8"), current, wanted, renamed)
+        written = _from_toml(path, tomllib.loads(text))
+        if written.to_toml() != wanted:
+            raise _NotInPlace("the edited text does not read back as intended")
+    except (_NotInPlace, tomllib.TOMLDecodeError, ConfigError, UnicodeDecodeError, RecursionError):
+        result = save(config)
+        note = REWRITTEN_WARNING.format(path=path, backup=result.backup or backup_path(path))
+        return WriteResult(result.path, result.backup, (*result.warnings, note))
+    result = write_file(path, text.encode("utf-8"), backup=True)
+    config.id_saved = True
+    return result
+
+
+class _NotInPlace(Exception):
+    """The file's layout is beyond the in-place editor: write it whole instead."""
+
+
+def _edited(
+    text: str, current: dict[str, Any], wanted: dict[str, Any], renamed: Mapping[str, str]
+) -> str:
+    """`text` with the differences between `current` and `wanted` edited in."""
+    if len(text) > _EDIT_LIMIT:
+        raise _NotInPlace("too large to edit in place")
+    editor = _TomlEditor(text)
+    for old, new in renamed.items():
+        editor.rename_table(("profiles", old), ("profiles", new))
+    for key in [*wanted, *(k for k in current if k not in wanted)]:
+        if key == "profiles":
+            continue
+        if key not in wanted:
+            editor.remove((), key)
+        elif current.get(key) != wanted[key]:
+            editor.set((), key, wanted[key], _ROOT_ORDER)
+    old_profiles, new_profiles = current["profiles"], wanted["profiles"]
+    for name in old_profiles:
+        if name not in new_profiles:
+            editor.remove(("profiles",), name)
+    for name, table in new_profiles.items():
+        if name not in old_profiles:
+            editor.add_table(("profiles", name), table)
+            continue
+        before = old_profiles[name]
+        for key in [*table, *(k for k in before if k not in table)]:
+            if key not in table:
+                editor.remove(("profiles", name), key)
+            elif before.get(key) != table[key]:
+                editor.set(("profiles", name), key, table[key], PROFILE_KEYS)
+    return editor.text()
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A table header or a key/value statement of the file, by its lines [start, end)."""
+
+    header: bool
+    table: tuple[str, ...]
+    """A header's own path; for a statement, the table it belongs to."""
+    key: tuple[str, ...]
+    """A statement's dotted key, as parsed (quotes removed); () for a header."""
+    start: int
+    end: int
+    array: bool = False
+    """A header of an array of tables (`[[...]]`)."""
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.table + self.key
+
+
+class _TomlEditor:
+    """Line-based edits of a TOML document that leave every other line as it was.
+
+    The document is split into header lines and statements (a statement's extent found by
+    parsing it alone, so multi-line arrays and strings are whole); anything it does not
+    recognise raises _NotInPlace. The caller checks the result by parsing it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        self.newline = "\r\n" if self.lines and self.lines[0].endswith("\r\n") else "\n"
+        self.ended_blank = text.endswith(("\n\n", "\r\n\r\n"))
+        self.items = _scan(self.lines)
+
+    def text(self) -> str:
+        lines = self.lines
+        if not self.ended_blank:
+            while len(lines) > 1 and not lines[-1].strip():
+                lines.pop()
+        return "".join(lines)
+
+    def _replace(self, start: int, end: int, new: list[str]) -> None:
+        if start > 0 and not self.lines[start - 1].endswith("\n"):
+            self.lines[start - 1] += self.newline
+        self.lines[start:end] = new
+        self.items = _scan(self.lines)
+
+    # -- queries
+
+    def _header(self, path: tuple[str, ...]) -> _Item | None:
+        return next((i for i in self.items if i.header and i.table == path and not i.array), None)
+
+    def _section(self, header: _Item) -> tuple[int, int]:
+        """The lines of a header's table: comments right above it, up to the next one's."""
+        index = self.items.index(header)
+        following = next((i for i in self.items[index + 1 :] if i.header), None)
+        start = self._attached_comments(header.start, index)
+        if following is None:
+            return start, len(self.lines)
+        return start, self._attached_comments(following.start, self.items.index(following))
+
+    def _attached_comments(self, line: int, index: int) -> int:
+        floor = self.items[index - 1].end if index > 0 else 0
+        while line > floor and self.lines[line - 1].lstrip().startswith("#"):
+            line -= 1
+        return line
+
+    # -- edits
+
+    def set(self, table: tuple[str, ...], key: str, value: Any, order: tuple[str, ...]) -> None:
+        path = (*table, key)
+        exact = [i for i in self.items if not i.header and i.path == path]
+        deeper = [
+            i
+            for i in self.items
+            if (i.header and i.table[: len(path)] == path)
+            or (not i.header and len(i.path) > len(path) and i.path[: len(path)] == path)
+        ]
+        if len(exact) == 1 and not deeper:
+            item = exact[0]
+            self._replace(item.start, item.end, [self._restated(item, value)])
+            return
+        if exact or deeper:
+            self.remove(table, key)
+        self._insert(table, key, value, order)
+
+    def remove(self, table: tuple[str, ...], key: str) -> None:
+        path = (*table, key)
+        spans = [
+            (i.start, i.end)
+            for i in self.items
+            if not i.header and i.path[: len(path)] == path and len(i.path) >= len(path)
+        ]
+        spans += [self._section(i) for i in self.items if i.header and i.table[: len(path)] == path]
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):  # a table's statements lie inside its section
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        for start, end in reversed(merged):
+            self._replace(start, end, [])
+
+    def add_table(self, path: tuple[str, ...], table: Mapping[str, Any]) -> None:
+        if any(i.path[: len(path)] == path for i in self.items):
+            raise _NotInPlace(f"{'.'.join(path)} is already defined")
+        block = [] if not self.lines or not self.lines[-1].strip() else [self.newline]
+        block.append(_header_text(path) + self.newline)
+        block += [f"{_key_text(k)} = {_inline(v)}{self.newline}" for k, v in table.items()]
+        end = len(self.lines)
+        self._replace(end, end, block)
+
+    def rename_table(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        headers = [i for i in self.items if i.header and i.table[: len(old)] == old]
+        if not headers or any(
+            not i.header and len(i.table) < len(old) and i.path[: len(old)] == old
+            for i in self.items
+        ):
+            raise _NotInPlace(f"{'.'.join(old)} is not written as its own table")
+        for item in headers:
+            line = self.lines[item.start]
+            indent = line[: len(line) - len(line.lstrip())]
+            _, rest = _parse_key(line, len(indent) + (2 if item.array else 1))
+            path = new + item.table[len(old) :]
+            brackets = ("[[", "]]") if item.array else ("[", "]")
+            text = brackets[0] + ".".join(_key_text(p) for p in path)
+            self._replace(item.start, item.end, [indent + text + rest.lstrip()])
+
+    def _insert(self, table: tuple[str, ...], key: str, value: Any, order: tuple[str, ...]) -> None:
+        own = [i for i in self.items if not i.header and i.table == table]
+        if table and self._header(table) is None:
+            raise _NotInPlace(f"{'.'.join(table)} has no table header of its own")
+        if table:
+            header = self._header(table)
+            assert header is not None
+            index = self.items.index(header)
+            own = []
+            for item in self.items[index + 1 :]:
+                if item.header:
+                    break
+                own.append(item)
+        rank = order.index(key) if key in order else len(order)
+        earlier = [i for i in own if i.key[0] in order and order.index(i.key[0]) < rank]
+        if earlier:
+            at, like = earlier[-1].end, earlier[-1]
+        elif own and key in order:
+            at, like = own[0].start, own[0]
+        elif own:
+            at, like = own[-1].end, own[-1]
+        elif table:
+            at, like = self._header(table).end, None  # type: ignore[union-attr]
+        else:
+            first = next((i for i in self.items if i.header), None)
+            at = self._attached_comments(first.start, self.items.index(first)) if first else 0
+            like = None
+        indent = ""
+        if like is not None:
+            line = self.lines[like.start]
+            indent = line[: len(line) - len(line.lstrip())]
+        new = [f"{indent}{_key_text(key)} = {_inline(value)}{self.newline}"]
+        if not table and not own and at < len(self.lines):
+            new.append(self.newline)  # a blank line between the new top and the tables
+        self._replace(at, at, new)
+
+    def _restated(self, item: _Item, value: Any) -> str:
+        """The statement with a new value: its indentation, key spelling and comment kept."""
+        first = self.lines[item.start]
+        indent = first[: len(first) - len(first.lstrip())]
+        _, rest = _parse_key(first, len(indent))
+        key_text = first[len(indent) : len(first) - len(rest)].rstrip()
+        comment = _trailing_comment(first) if item.end - item.start == 1 else ""
+        return f"{indent}{key_text} = {_inline(value)}{comment}{self.newline}"
+
+
+def _scan(lines: list[str]) -> list[_Item]:
+    items: list[_Item] = []
+    table: tuple[str, ...] = ()
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        if stripped.startswith("["):
+            array = stripped.startswith("[[")
+            path, rest = _parse_key(stripped, 2 if array else 1)
+            closing = "]]" if array else "]"
+            rest = rest.lstrip()
+            if not rest.startswith(closing) or not _only_comment(rest[len(closing) :]):
+                raise _NotInPlace("a header the editor does not read")
+            table = path
+            items.append(_Item(True, path, (), index, index + 1, array))
+            index += 1
+            continue
+        key, rest = _parse_key(lines[index], 0)
+        if not rest.lstrip().startswith("="):
+            raise _NotInPlace("a line that is neither a header nor a key")
+        end = _statement_end(lines, index)
+        items.append(_Item(False, table, key, index, end))
+        index = end
+    return items
+
+
+def _statement_end(lines: list[str], start: int) -> int:
+    """The line after the statement at `start`: the first prefix that parses on its own."""
+    for end in range(start + 1, min(len(lines), start + _STATEMENT_LINES) + 1):
+        try:
+            tomllib.loads("".join(lines[start:end]))
+        except tomllib.TOMLDecodeError:
+            continue
+        return end
+    raise _NotInPlace("a statement too long to edit in place")
+
+
+def _parse_key(text: str, pos: int) -> tuple[tuple[str, ...], str]:
+    """The dotted key starting at `pos` (after blanks), and the text after it."""
+    parts: list[str] = []
+    while True:
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text):
+            raise _NotInPlace("a key is missing")
+        if text[pos] in "\"'":
+            quote = text[pos]
+            end = pos + 1
+            while end < len(text) and text[end] != quote:
+                end += 2 if quote == '"' and text[end] == "\\" else 1
+            if end >= len(text):
+                raise _NotInPlace("a quoted key is not closed")
+            try:
+                parts.append(tomllib.loads(f"k = {text[pos : end + 1]}")["k"])
+            except tomllib.TOMLDecodeError:
+                raise _NotInPlace("a quoted key the editor does not read") from None
+            pos = end + 1
+        else:
+            match = _BARE_KEY.match(text, pos)
+            if match is None:
+                raise _NotInPlace("a key the editor does not read")
+            parts.append(match[0])
+            pos = match.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] == ".":
+            pos += 1
+            continue
+        return tuple(parts), text[pos:]
+
+
+def _only_comment(text: str) -> bool:
+    stripped = text.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _trailing_comment(line: str) -> str:
+    """`  # why` at the end of a one-line statement (blanks before it kept), or ""."""
+    body = line.rstrip("\r\n")
+    try:
+        whole = tomllib.loads(body)
+    except tomllib.TOMLDecodeError:
+        return ""
+    for match in re.finditer("#", body):
+        head = body[: match.start()]
+        try:
+            if tomllib.loads(head) == whole:
+                return body[len(head.rstrip()) :]
+        except tomllib.TOMLDecodeError:
+            continue
+    return ""
+
+
+def _key_text(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _inline(key)
+
+
+def _header_text(path: tuple[str, ...]) -> str:
+    return "[" + ".".join(_key_text(part) for part in path) + "]"
+
+
+def _inline(value: Any) -> str:
+    """`value` as TOML on one line: tables inline, `{ keyring = "...", key = "..." }`."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_key_text(k)} = {_inline(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")

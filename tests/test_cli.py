@@ -78,10 +78,57 @@ def test_checking_commands_accept_the_common_flags() -> None:
     assert "--send-to" in run("check", "--help").stdout
 
 
-def test_the_wizard_says_it_is_not_built_yet() -> None:
-    result = run()
+def test_the_wizard_without_a_terminal_points_to_the_script_commands() -> None:
+    result = run()  # stdin and stdout are pipes here
     assert_clean_failure(result)
-    assert "wizard is not built yet" in result.stderr
+    assert "needs a terminal" in result.stderr
+    assert "smtp-wizard check" in result.stderr
+    assert "smtp-wizard export" in result.stderr
+
+
+def test_the_demo_without_a_terminal_exits_2_without_starting_servers() -> None:
+    result = run("demo", "--folder", "demo-here")
+    assert_clean_failure(result)
+    assert "needs a terminal" in result.stderr
+    assert not Path("demo-here").exists() or not any(Path("demo-here").iterdir())
+
+
+def test_the_wizard_takes_the_flags_of_check_that_it_needs() -> None:
+    text = run("--help").stdout
+    for flag in ("--config", "--profile", "--nameserver", "--cafile", "--timeout"):
+        assert flag in text, flag
+    assert "demo" in text
+
+
+def run_in_terminal(*args: str) -> tuple[int, str]:
+    """Run smtp-wizard with a pseudo-terminal as stdin and stdout; (exit status, output)."""
+    import pty
+
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smtp_wizard", *args],
+        stdin=child,
+        stdout=child,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    os.close(child)
+    try:
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        os.close(main)
+    return process.returncode, stderr.decode()
+
+
+def test_a_corrupt_config_is_reported_as_the_cli_reports_it_and_nothing_opens() -> None:
+    Path("smtp-wizard.toml").write_text("version = 1\n[profiles.default\n")
+    before = Path("smtp-wizard.toml").read_bytes()
+    status, stderr = run_in_terminal()
+    shown = run("config", "show")
+    assert status == 2, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip() == shown.stderr.strip()
+    assert Path("smtp-wizard.toml").read_bytes() == before
 
 
 @pytest.mark.parametrize(

@@ -271,3 +271,19 @@ def test_export_into_a_git_work_tree_warns_unless_the_file_is_ignored() -> None:
     again = run("export", env=env)
     clean(again)
     assert "not ignored" not in again.stderr
+
+
+def test_set_keeps_the_comments_and_layout_of_a_hand_written_file() -> None:
+    text = (
+        "# our mail settings: ask ops before changing\n"
+        'version = 1\nid = "0123abcd4567"\ndefault_profile = "default"\n\n'
+        "[profiles.default]\n"
+        'host = "smtp.example.com"  # the relay\n'
+        "port = 587\n"
+        'security = "starttls"\n'
+    )
+    Path("smtp-wizard.toml").write_text(text, encoding="utf-8")
+    clean(run("config", "set", "port", "2525"))
+    after = Path("smtp-wizard.toml").read_text(encoding="utf-8")
+    assert after == text.replace("port = 587", "port = 2525")
+    assert Path("smtp-wizard.toml.bak").read_text(encoding="utf-8") == text
