@@ -112,13 +112,19 @@ class RecordSection:
     kind: str
     rows: tuple[RecordRow, ...] = ()
     notes: tuple[str, ...] = ()
+    later: tuple[RecordRow, ...] = ()
+    """Changes for later, in order (DMARC: p=quarantine, then p=reject, each after reading
+    the reports); the notes say the same in words."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "kind": self.kind,
             "rows": [r.to_json() for r in self.rows],
             "notes": list(self.notes),
         }
+        if self.later:
+            document["later"] = [r.to_json() for r in self.later]
+        return document
 
 
 @dataclass(frozen=True)
@@ -427,10 +433,25 @@ def _dmarc_section(domain: str, published: Published) -> RecordSection:
                 _row("DMARC", "keep", name, domain, "TXT", base, note=f"p={current} is published")
             )
     steps = []
+    later: list[RecordRow] = []
     policy = current
+    placeholder = any(row.placeholder for row in rows)
     while policy in _NEXT_POLICY:
         policy = _NEXT_POLICY[policy]
-        steps.append(f"then p={policy}: {dmarc_module.with_policy(base, policy)}")
+        stricter = dmarc_module.with_policy(base, policy)
+        steps.append(f"then p={policy}: {stricter}")
+        later.append(
+            _row(
+                "DMARC",
+                "replace",
+                name,
+                domain,
+                "TXT",
+                stricter,
+                placeholder=placeholder,
+                note=f"p={policy} once the reports show every sender aligned",
+            )
+        )
     if current == "none":
         notes.append(
             "p=none only monitors: read the aggregate reports (rua) for two to four "
@@ -440,7 +461,7 @@ def _dmarc_section(domain: str, published: Published) -> RecordSection:
     notes.extend(steps)
     if steps:
         notes.append("Change the existing _dmarc record at each step; never publish two.")
-    return RecordSection("DMARC", tuple(rows), tuple(notes))
+    return RecordSection("DMARC", tuple(rows), tuple(notes), tuple(later))
 
 
 # -- the plan ----------------------------------------------------------------------------

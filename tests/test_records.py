@@ -211,6 +211,13 @@ def test_the_starter_dmarc_record_has_a_placeholder_rua_the_user_must_change() -
         "then p=quarantine: v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com" in steps
     )
     assert "then p=reject: v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com" in steps
+    # The same steps as rows a screen can offer (and copy) one at a time.
+    assert [(r.action, r.value) for r in plan.dmarc.later] == [
+        ("replace", "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com"),
+        ("replace", "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"),
+    ]
+    assert all(r.placeholder for r in plan.dmarc.later)
+    assert "later" in plan.dmarc.to_json()
 
 
 def test_an_existing_record_without_rua_gets_one_and_bad_tags_are_dropped() -> None:
