@@ -925,9 +925,7 @@ def _save(cfg: Config) -> None:
     from smtp_wizard import config as configuration
 
     # An existing file is edited in place (comments and layout kept); a new one is written.
-    result = (
-        configuration.save_changes(cfg) if cfg.path.exists() else configuration.save(cfg)
-    )
+    result = configuration.save_changes(cfg) if cfg.path.exists() else configuration.save(cfg)
     if result is None:
         return
     for warning in result.warnings:

@@ -9,6 +9,7 @@ and, later, so that the demo server can sign what it delivers.
 from __future__ import annotations
 
 import base64
+import datetime
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,16 @@ def make_certificates(host: str, cafile: Path) -> DemoCertificates:
     ca.cert_pem.write_to_path(str(cafile))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    leaf = ca.issue_cert(host, common_name=host, organization_name="smtp-wizard demo")
+    # Valid for 90 days from yesterday, like a real ACME certificate (trustme's default
+    # runs to the year 3000, which would show as "355,000 days left").
+    now = datetime.datetime.now(datetime.UTC)
+    leaf = ca.issue_cert(
+        host,
+        common_name=host,
+        organization_name="smtp-wizard demo",
+        not_before=now - datetime.timedelta(days=1),
+        not_after=now + datetime.timedelta(days=89),
+    )
     leaf.configure_cert(context)
     return DemoCertificates(cafile=cafile, server_context=context)
 
