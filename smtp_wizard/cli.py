@@ -803,9 +803,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     missing = sandbox.missing_extra()
     if missing is not None:
         raise UsageError(missing)
-    _require_terminal("The demo")
     if args.folder is not None:
         folder = args.folder.expanduser()
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(
+                f"{folder} is not an empty folder: the demo writes its own config, .env and "
+                "mailbox there, and never over your files.",
+                "Name a new or empty folder, or leave out --folder for a new temporary one.",
+            )
+    _require_terminal("The demo")
+    if args.folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
     else:
         folder = Path(tempfile.mkdtemp(prefix="smtp-wizard-demo-"))

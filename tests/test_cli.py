@@ -93,6 +93,15 @@ def test_the_demo_without_a_terminal_exits_2_without_starting_servers() -> None:
     assert not Path("demo-here").exists() or not any(Path("demo-here").iterdir())
 
 
+def test_the_demo_never_writes_into_a_folder_that_holds_files() -> None:
+    Path("app").mkdir()
+    Path("app/.env").write_text("SECRET_KEY=mine\n")
+    result = run("demo", "--folder", "app")
+    assert_clean_failure(result)
+    assert "not an empty folder" in result.stderr
+    assert [p.name for p in Path("app").iterdir()] == [".env"]
+
+
 def test_the_wizard_takes_the_flags_of_check_that_it_needs() -> None:
     text = run("--help").stdout
     for flag in ("--config", "--profile", "--nameserver", "--cafile", "--timeout"):
@@ -361,3 +370,16 @@ def test_the_console_script_and_the_module_agree() -> None:
     assert a.returncode == b.returncode == 0
     assert a.stdout == b.stdout
     assert a.stdout.startswith("smtp-wizard ")
+
+
+def test_the_demo_without_its_extra_says_how_to_install_it() -> None:
+    code = (
+        "import sys; sys.modules['aiosmtpd'] = None\n"
+        "from smtp_wizard.cli import main; sys.exit(main(['demo']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert_clean_failure(result)
+    assert "aiosmtpd" in result.stderr
+    assert "pip install 'smtp-wizard[demo]'" in result.stderr
