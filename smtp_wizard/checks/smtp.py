@@ -508,14 +508,19 @@ class SmtpProbe:
                 for result in results:
                     done.add(result.id)
                     yield result
+        except (GeneratorExit, asyncio.CancelledError):
+            # Abandoned midway (a screen moved on): no polite QUIT, which a silent server
+            # would make wait; the sockets close at once.
+            await self.close(quit=False)
+            raise
         finally:
             await self.close()
 
-    async def close(self) -> None:
+    async def close(self, *, quit: bool = True) -> None:
         """QUIT if still connected (briefly, within the deadline), then close everything."""
         smtp, self.smtp = self.smtp, None
         if smtp is not None:
-            if smtp.is_connected:
+            if quit and smtp.is_connected:
                 remaining = self.deadline - asyncio.get_running_loop().time()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     async with asyncio.timeout(max(0.0, min(1.0, remaining))):
