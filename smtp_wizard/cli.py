@@ -746,10 +746,10 @@ def _checked_secret(value: str) -> Secret:
 
 def _check_cafile(cafile: Path | None) -> None:
     """A --cafile that is missing or not PEM is bad usage, reported before any probe."""
-    from smtp_wizard.checks.smtp import tls_context
-
     if cafile is None:
         return
+    from smtp_wizard.checks.smtp import tls_context
+
     if not cafile.is_file():
         raise UsageError(f"--cafile {cafile}: no such file.", "Give a PEM file of CAs.")
     tls_context(cafile)  # raises UsageError for a file that holds no certificate

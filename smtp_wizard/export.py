@@ -28,8 +28,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,6 +109,10 @@ class _Server:
         """`Name <address>` (quoted where RFC 5322 requires), or the bare address."""
         if not self.from_address or not self.from_name:
             return self.from_address
+        # Imported here: the email package is slow to load, and most runs never need it.
+        from email.headerregistry import Address
+        from email.utils import formataddr
+
         try:
             return str(Address(display_name=self.from_name, addr_spec=self.from_address))
         except (ValueError, IndexError):

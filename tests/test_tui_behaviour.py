@@ -181,8 +181,10 @@ def test_a_failed_check_becomes_a_message_and_the_wizard_goes_on(
 def test_every_binding_has_an_id_to_remap_it_by() -> None:
     from smtp_wizard.tui.steps.review import ReviewList
     from smtp_wizard.tui.steps.sender import RecordTable
+    from smtp_wizard.tui.widgets.button import ActionButton
+    from smtp_wizard.tui.widgets.chrome import StepList
     from smtp_wizard.tui.widgets.modals import Dialog, TextScreen
 
-    for owner in (WizardApp, ReviewList, RecordTable, Dialog, TextScreen):
+    for owner in (WizardApp, ReviewList, RecordTable, Dialog, TextScreen, StepList, ActionButton):
         for binding in owner.BINDINGS:
             assert binding.system or binding.id, f"{owner.__name__}: {binding.key} has no id"

@@ -192,6 +192,22 @@ def test_export_asks_for_a_format_and_a_file(snap_compare: Compare, size: tuple[
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_export_shows_where_it_wrote_and_the_snippet_without_wrapping(
+    snap_compare: Compare, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+
+    async def exported(pilot: Pilot[Any]) -> None:
+        await quiet(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("enter")
+        await quiet(pilot)
+
+    shows(snap_compare, fixed_app(opened_saved()), size, exported)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_leaving_with_unsaved_changes_asks_first(
     snap_compare: Compare, size: tuple[int, int]
 ) -> None:

@@ -737,6 +737,9 @@ class SmtpProbe:
             ) from None
         except Exception as exc:
             raise self._greeting_failure(exc, started) from None
+        except BaseException:  # cancelled from outside: the connect task goes too
+            await _cancel(connect)
+            raise
         response = connect.result()
         self.transcript.server(response.code, response.message)
         return [self._greeting_result(response, started)]

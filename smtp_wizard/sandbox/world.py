@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from smtp_wizard import providers
-from smtp_wizard.providers import UNKNOWN, HostOption, PortOption, Provider
+from smtp_wizard.providers import HostOption, PortOption, Provider
 from smtp_wizard.records import RecordRow
 from smtp_wizard.sandbox import SandboxError, missing_extra
 from smtp_wizard.sandbox.certs import make_certificates, make_dkim_key
@@ -78,7 +78,7 @@ def demo_provider(starttls_port: int, ssl_port: int) -> Provider:
             f"{DKIM_TARGET.format(selector=DKIM_SELECTOR)}: the demo provider publishes "
             "its key there."
         ),
-        docs=UNKNOWN,
+        docs="built into smtp-wizard (`smtp-wizard demo`): nothing to look up elsewhere",
         notes=(
             f"Everything runs on {LOOPBACK} for this run only: the servers, the DNS of "
             f"{PROVIDER_DOMAIN} and {SENDER_DOMAIN}, and the mailbox where test sends land.",

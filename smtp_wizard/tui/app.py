@@ -9,7 +9,11 @@ the draft through `edit`, run their checks in workers, and show what comes back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+import gc
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +23,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input
 from textual.worker import Worker, WorkerState
 
 from smtp_wizard.checks.model import CheckResult, Status
@@ -30,18 +34,21 @@ from smtp_wizard.tui.core import Core
 from smtp_wizard.tui.crash import safe_report, scrub
 from smtp_wizard.tui.state import GLYPHS, STEP_IDS, STEPS, WAITING, Board
 from smtp_wizard.tui.steps.base import StepPane
-from smtp_wizard.tui.steps.host import HostPane
-from smtp_wizard.tui.steps.login import LoginPane
-from smtp_wizard.tui.steps.port import PortPane
-from smtp_wizard.tui.steps.review import ReviewPane
-from smtp_wizard.tui.steps.sender import SenderPane
-from smtp_wizard.tui.steps.start import StartPane
-from smtp_wizard.tui.widgets.chrome import StepList, TitleBar
-from smtp_wizard.tui.widgets.modals import ConfirmScreen, ExportScreen, ProfilesScreen, TextScreen
-from smtp_wizard.tui.widgets.results import ResultList
+from smtp_wizard.tui.widgets.button import ActionButton
+from smtp_wizard.tui.widgets.chrome import KeyBar, StepList, TitleBar
 
 if TYPE_CHECKING:
     from smtp_wizard.draft import Draft
+
+PANES: dict[str, tuple[str, str]] = {
+    "start": ("smtp_wizard.tui.steps.start", "StartPane"),
+    "host": ("smtp_wizard.tui.steps.host", "HostPane"),
+    "port": ("smtp_wizard.tui.steps.port", "PortPane"),
+    "login": ("smtp_wizard.tui.steps.login", "LoginPane"),
+    "sender": ("smtp_wizard.tui.steps.sender", "SenderPane"),
+    "review": ("smtp_wizard.tui.steps.review", "ReviewPane"),
+}
+"""Each step's pane (module, class): imported when the step is first shown."""
 
 PRESET_KEYS = ("host", "port", "security", "username")
 """The keys a preset fills; choosing a preset replaces what was typed for them."""
@@ -67,6 +74,9 @@ class WizardApp(App[int], inherit_bindings=False):
     CSS_PATH = "wizard.tcss"
     TITLE = "smtp-wizard"
     ENABLE_COMMAND_PALETTE = True
+    AUTO_FOCUS = None
+    """Each step focuses its own first field when shown (`entered`): focusing the step list
+    first, then the field, would restyle both for nothing in the first frame."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "Next", id="next", priority=True, tooltip="The next step"),
@@ -122,9 +132,13 @@ class WizardApp(App[int], inherit_bindings=False):
         self.start_step = start or ("review" if draft.exists else "start")
         self._current = self.start_step
         self._panes: dict[str, StepPane] = {}
+        self._mounting = asyncio.Lock()
+        self._checks_ready = asyncio.Event()
         self._unresolved = ""
         self.saved_outcome: Any = None
         self.exported: Any = None
+        self.resume_gc = False
+        """Set by `entry.run`, which pauses garbage collection while the app starts."""
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -132,28 +146,66 @@ class WizardApp(App[int], inherit_bindings=False):
         yield TitleBar(id="titlebar")
         with Horizontal(id="main"):
             yield StepList()
+            # Only the first step is mounted now (a fast first frame); the others are
+            # mounted when first shown, each still reachable at once from the list.
             with ContentSwitcher(id="panes", initial=self.start_step):
-                yield StartPane()
-                yield HostPane()
-                yield PortPane()
-                yield LoginPane()
-                yield SenderPane()
-                yield ReviewPane()
-        yield Footer(id="footer", compact=True)
+                yield self.pane(self.start_step)
+        yield KeyBar(id="footer")
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        pane = self.pane(self.start_step)
+        pane.build()
         self.refresh_chrome()
-        await self._enter(self.start_step)
+        if self._current == pane.STEP:
+            pane.entered()
+        self.call_after_refresh(self.started)
+
+    def started(self) -> None:
+        """The first frame is out: collect garbage again, load the checks."""
+        if self.resume_gc:
+            self.resume_gc = False
+            gc.freeze()  # what starting built lives as long as the app: never scanned again
+            gc.enable()
+        # The checks' modules load in a thread (importing dnspython alone takes a few
+        # hundred milliseconds): no check freezes the screen.
+        self._load_checks()
+
+    def _load_checks(self) -> None:
+        self.run_worker(
+            self.core.preload,
+            name="load-checks",
+            group="load-checks",
+            description="Loading the checks",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    async def checks_loaded(self) -> None:
+        """Wait until the checks' modules are loaded (in a thread, see `_load_checks`).
+
+        Every check worker awaits this before it calls the core, so no import runs on
+        the event loop while the screen is live. Waiting on an event (not on the loading
+        worker) keeps a cancelled check from cancelling the load."""
+        if not self._checks_ready.is_set() and not self._loading_checks():
+            self._load_checks()
+        await self._checks_ready.wait()
+
+    def _loading_checks(self) -> bool:
+        return any(worker.group == "load-checks" for worker in self.workers)
 
     async def _enter(self, step: str) -> None:
-        pane = self.pane(step)
-        await pane.build()
+        pane = await self.ensure_built(step)
         if self._current == step:
+            self.query_one("#panes", ContentSwitcher).current = step
             pane.entered()
 
     async def ensure_built(self, step: str) -> StepPane:
+        """The step's pane, mounted (hidden unless current) and showing the draft."""
         pane = self.pane(step)
-        await pane.build()
+        async with self._mounting:
+            if not pane.is_attached:
+                await self.query_one("#panes", ContentSwitcher).add_content(pane)
+            pane.build()
         return pane
 
     @property
@@ -162,22 +214,28 @@ class WizardApp(App[int], inherit_bindings=False):
         return self._current
 
     def pane(self, step: str) -> StepPane:
-        if step not in self._panes:
-            self._panes[step] = self.query_one(f"#{step}", StepPane)
-        return self._panes[step]
+        """The step's pane (made on first use, mounted when first shown)."""
+        pane = self._panes.get(step)
+        if pane is None:
+            module, name = PANES[step]
+            pane = self._panes[step] = getattr(import_module(module), name)()
+        return pane
 
-    def panes(self) -> list[StepPane]:
-        return [self.pane(step) for step in STEP_IDS]
+    def built_panes(self) -> list[StepPane]:
+        """The panes mounted so far, in the order of the steps."""
+        return [self._panes[s] for s in STEP_IDS if s in self._panes and self._panes[s].built]
 
     def go(self, step: str) -> None:
         """Show `step` (any step, any time: nothing typed is lost)."""
         if step not in STEP_IDS:
             return
-        if step == self.current and self.pane(step).built:
-            self.pane(step).entered()
+        pane = self.pane(step)
+        if step == self.current and pane.built:
+            pane.entered()
             return
-        self.query_one("#panes", ContentSwitcher).current = step
         self._current = step
+        if pane.built:
+            self.query_one("#panes", ContentSwitcher).current = step
         self.refresh_chrome()
         self.refresh_bindings()
         self.call_later(self._enter, step)
@@ -198,7 +256,7 @@ class WizardApp(App[int], inherit_bindings=False):
         draft = self.draft
         chosen = draft.get("provider") or draft.get("host")
         glyphs["start"] = GLYPHS[Status.PASS] if chosen and draft.get("from_address") else WAITING
-        review = self.pane("review")
+        review = self._panes.get("review")
         if getattr(review, "ran", None) is not None and self.board.results:
             shown = [self.board.status(s) for s in STEP_IDS]
             known = [s for s in shown if s is not None and s is not Status.SKIP]
@@ -274,18 +332,18 @@ class WizardApp(App[int], inherit_bindings=False):
             return
         if "from_address" in keys:
             keys = keys | {"domain"}
-        for pane in self.panes():
-            if pane.built:
-                pane.draft_changed(keys)
+        for pane in self.built_panes():
+            pane.draft_changed(keys)
         self.refresh_chrome()
 
     def reload(self) -> None:
         """Another draft (profile switched, added): every step shows it from scratch."""
         self.board = Board()
-        self.workers.cancel_all()
-        for pane in self.panes():
-            if pane.built:
-                pane.reload()
+        for worker in self.workers:
+            if worker.group != "load-checks":
+                worker.cancel()
+        for pane in self.built_panes():
+            pane.reload()
         self.refresh_chrome()
 
     # -- results --------------------------------------------------------------------------
@@ -303,8 +361,9 @@ class WizardApp(App[int], inherit_bindings=False):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         step = self._current
         if isinstance(self.screen, ModalScreen):
-            # A dialog is open: the steps' keys wait (the dialog's own keys still work).
-            return action in ("quit", "help_quit", "command_palette")
+            # A dialog (or the command palette) is open: the steps' keys, and quitting, wait
+            # until it is closed; the footer shows only the dialog's own keys.
+            return action == "help_quit"
         if action in STEP_ACTIONS:
             return step in STEP_ACTIONS[action]
         if action == "next":
@@ -312,7 +371,8 @@ class WizardApp(App[int], inherit_bindings=False):
         if action == "back":
             return step != STEP_IDS[0]
         if action == "fix_mode":
-            return step == "port" and self.pane("port").fixable is not None  # type: ignore[attr-defined]
+            port = self._panes.get("port")
+            return step == "port" and getattr(port, "fixable", None) is not None
         if action == "publish":
             return step == "sender" and self.world is not None
         return True
@@ -327,12 +387,33 @@ class WizardApp(App[int], inherit_bindings=False):
         if index > 0:
             self.go(STEP_IDS[index - 1])
 
+    def after_typing(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the focused field has taken the keys typed before this one.
+
+        A key bound here (ctrl+r, ctrl+s) is handled at once, while the keys typed just
+        before it may still wait in the field's own queue: "nope" then ctrl+r would test
+        "no" and then cancel that test when the rest arrives. Queued behind those keys,
+        the action sees all of them; the step's `flush` then puts them in the draft."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.call_later(callback)
+        else:
+            self.call_later(callback)
+
     async def _delegate(self, step: str, action: str) -> None:
         """Run a step's action from anywhere: the step is shown (and built) first."""
+        self.after_typing(partial(self._run_step_action, step, action))
+
+    async def _run_step_action(self, step: str, action: str) -> None:
+        shown = self._panes.get(self.current)
+        if shown is not None and shown.built:
+            shown.flush()  # the text typed just before the key counts
         if self.current != step:
             self.go(step)
         pane = await self.ensure_built(step)
-        getattr(pane, f"action_{action}")()
+        outcome = getattr(pane, f"action_{action}")()
+        if inspect.isawaitable(outcome):
+            await outcome
 
     async def action_lookup(self) -> None:
         await self._delegate("start", "lookup")
@@ -374,18 +455,21 @@ class WizardApp(App[int], inherit_bindings=False):
     def step_chosen(self, event: StepList.Chosen) -> None:
         self.go(event.step)
 
-    @on(Button.Pressed)
-    def button_pressed(self, event: Button.Pressed) -> None:
+    @on(ActionButton.Pressed)
+    async def button_pressed(self, event: ActionButton.Pressed) -> None:
         name = event.button.name
         if not name:
             return
         event.stop()
         pane = self.pane(self.current)
+        pane.flush()
         handler = getattr(pane, f"action_{name}", None)
-        if handler is not None:
-            handler()
-        else:
-            self.call_later(self.run_action, name)
+        if handler is None:
+            await self.run_action(name)
+            return
+        outcome = handler()
+        if inspect.isawaitable(outcome):  # (the Host step's Discover is a coroutine)
+            await outcome
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette reaches every step and every action."""
@@ -421,6 +505,12 @@ class WizardApp(App[int], inherit_bindings=False):
     # -- saving, exporting, profiles, leaving ---------------------------------------------
 
     def action_save(self) -> None:
+        self.after_typing(self._save_now)
+
+    def _save_now(self) -> None:
+        shown = self._panes.get(self.current)
+        if shown is not None and shown.built:
+            shown.flush()
         self.save()
 
     @work(exclusive=True, group="save", exit_on_error=False, description="Saving")
@@ -453,7 +543,7 @@ class WizardApp(App[int], inherit_bindings=False):
 
     def _say_outcome(self, text: Text, *, error: bool = False) -> None:
         """The whole story on the Review step; its first line as a short notice."""
-        self.query_one(ReviewPane).outcome(text)
+        self.pane("review").outcome(text)  # type: ignore[attr-defined]
         first = text.plain.split("\n")[0]
         if error and "\n" in text.plain:
             first += " (details on the Review step)"
@@ -461,6 +551,7 @@ class WizardApp(App[int], inherit_bindings=False):
 
     def action_export(self) -> None:
         from smtp_wizard.export import FORMATS
+        from smtp_wizard.tui.widgets.modals import ExportScreen
 
         folder = self.export_folder
         if folder is None:
@@ -489,14 +580,16 @@ class WizardApp(App[int], inherit_bindings=False):
         for warning in outcome.warnings:
             text.append("\n! ", style="bold")
             text.append(warning)
-        self.query_one(ReviewPane).outcome(text)
-        body = Text()
-        body.append_text(text)
-        body.append("\n\nWhat your app reads:\n", style="bold")
-        body.append(outcome.snippet)
-        self.push_screen(TextScreen(f"Exported: {outcome.path}", body, copy=outcome.snippet))
+        self.pane("review").outcome(text)  # type: ignore[attr-defined]
+        from smtp_wizard.tui.widgets.modals import TextScreen
+
+        self.push_screen(
+            TextScreen(f"Exported: {outcome.path}", text, snippet=outcome.snippet),
+        )
 
     def action_profiles(self) -> None:
+        from smtp_wizard.tui.widgets.modals import ProfilesScreen
+
         draft = self.draft
 
         def chosen(answer: object) -> None:
@@ -511,6 +604,8 @@ class WizardApp(App[int], inherit_bindings=False):
         )
 
     def _profile_action(self, action: str, name: str) -> None:
+        from smtp_wizard.tui.widgets.modals import ConfirmScreen
+
         if action == "delete":
             question = Text(
                 f"Delete profile {name!r} from {self.draft.path}, and its password from the "
@@ -571,6 +666,15 @@ class WizardApp(App[int], inherit_bindings=False):
             self.go("review" if self.draft.exists and action == "switch" else "start")
 
     async def action_quit(self) -> None:
+        # After the keys typed before it: their edit makes the draft dirty, and asks first.
+        self.after_typing(self._quit_now)
+
+    def _quit_now(self) -> None:
+        from smtp_wizard.tui.widgets.modals import ConfirmScreen
+
+        shown = self._panes.get(self.current)
+        if shown is not None and shown.built:
+            shown.flush()
         if not self.draft.dirty:
             self.exit(0)
             return
@@ -613,6 +717,8 @@ class WizardApp(App[int], inherit_bindings=False):
 
         Worker messages do not bubble: the steps pass theirs here (StepPane)."""
         worker = event.worker
+        if worker.group == "load-checks" and worker.is_finished:
+            self._checks_ready.set()  # loaded, or not: the checks import what is missing
         if event.state is not WorkerState.ERROR:
             return
         error = worker.error
@@ -625,8 +731,14 @@ class WizardApp(App[int], inherit_bindings=False):
         text = scrub(text, secrets) if secrets is not None else f"{what} stopped unexpectedly."
         node = worker.node
         if isinstance(node, StepPane):
+            from smtp_wizard.tui.widgets.results import ResultList
+
             for rows in node.query(ResultList):
-                rows.fail_running(text, "This is a bug in smtp-wizard; the other steps still work.")
+                rows.fail_running(
+                    text,
+                    "This is a bug in smtp-wizard; the other steps still work.",
+                    others=f"not run: {what} stopped on an error",
+                )
         self.notify(text, severity="error", markup=False, timeout=10)
 
     def _handle_exception(self, error: Exception) -> None:

@@ -30,6 +30,17 @@ if TYPE_CHECKING:
     from smtp_wizard.suggest import Suggestions
 
 
+PRELOAD = (
+    "smtp_wizard.checks.smtp",
+    "smtp_wizard.checks.run",
+    "smtp_wizard.checks.discover",
+    "smtp_wizard.checks.dns",
+    "smtp_wizard.checks.domain",
+    "smtp_wizard.suggest",
+)
+"""The modules every check needs, loaded in a thread after the first frame (`preload`)."""
+
+
 def label(check_id: str) -> str:
     """The short on-screen name of a check id (`smtp.tls` -> `TLS`)."""
     from smtp_wizard.checks.plan import LABELS
@@ -60,6 +71,25 @@ class Core:
 
     def __init__(self, env: CheckEnv) -> None:
         self.env = env
+
+    def preload(self) -> None:
+        """Import every check module and build the TLS context, off the event loop.
+
+        The wizard runs this in a thread once its first frame is out: importing dnspython
+        alone takes a few hundred milliseconds, and the first check would otherwise freeze
+        the screen for that long. Nothing here touches the network."""
+        from importlib import import_module
+
+        for name in PRELOAD:
+            import_module(name)
+        from dns.asyncbackend import get_backend
+
+        get_backend("asyncio")  # dnspython imports its asyncio backend on first use
+        from smtp_wizard.checks.smtp import tls_context
+        from smtp_wizard.errors import WizardError
+
+        with contextlib.suppress(WizardError, OSError):
+            tls_context(self.env.cafile)  # the system trust store: tens of milliseconds
 
     def resolver(self) -> Resolver:
         from smtp_wizard.checks.dns import make_resolver

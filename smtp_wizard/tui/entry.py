@@ -7,6 +7,7 @@ takes the collaborators (draft, checks' options, demo world) instead of finding 
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,8 +87,19 @@ def run(options: WizardOptions, *, world: Any = None) -> int:
     A config that cannot be opened raises its WizardError before the screen opens (the
     command line prints it as for every command: exit 2, nothing changed).
     """
-    app = make_app(options, world=world)
-    app.run()
+    # No cyclic garbage collection until the first frame is out: starting Textual allocates
+    # a few hundred thousand objects, and a full collection in the middle of it cost the
+    # first frame tens of milliseconds. The app freezes what it built and collects again
+    # once the frame is drawn (WizardApp.started); `finally` covers a start that failed.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        app = make_app(options, world=world)
+        app.resume_gc = collecting
+        app.run()
+    finally:
+        if collecting:
+            gc.enable()
     return _finish(app)
 
 

@@ -14,11 +14,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from smtp_wizard.tui.state import STEPS
 from smtp_wizard.tui.validators import describe_failure
+from smtp_wizard.tui.widgets.button import ActionButton
 
 if TYPE_CHECKING:
     from smtp_wizard.tui.app import WizardApp
@@ -57,15 +58,7 @@ class Field(Horizontal):
 
 
 class Body(VerticalScroll):
-    """A step's scrolling body: empty until the step is first shown."""
-
-    def __init__(self, pane: StepPane) -> None:
-        super().__init__(classes="body")
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        if self.pane.built:
-            yield from self.pane.body()
+    """A step's scrolling body (the fields and rows between the heading and the buttons)."""
 
 
 class StepPane(Vertical):
@@ -77,9 +70,12 @@ class StepPane(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id=self.STEP, classes="step")
+        self._taken: dict[str, str] = {}
+        """Each field's text as last put into the draft (or shown from it)."""
         self.built = False
-        """The body is mounted when the step is first shown (a fast first frame); until
-        then the app does not call `reload` or `draft_changed`."""
+        """Mounted and showing the draft. A step is mounted when it is first shown (the
+        first frame mounts one step, not six); until then the app calls neither `reload`
+        nor `draft_changed`, and `entered` reads everything from the draft again."""
 
     @property
     def wizard(self) -> WizardApp:
@@ -96,14 +92,15 @@ class StepPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self.heading, classes="heading", markup=False)
         yield from self.top()
-        yield Body(self)
+        with Body(classes="body"):
+            yield from self.body()
         with Horizontal(classes="buttons"):
             if STEPS[0].id != self.STEP:
-                yield Button("Back", name="back", compact=True, classes="nav")
+                yield ActionButton("Back", name="back", classes="nav")
             for label, action in self.BUTTONS:
-                yield Button(label, name=action, compact=True, id=f"{self.STEP}-{action}")
+                yield ActionButton(label, name=action, id=f"{self.STEP}-{action}")
             if STEPS[-1].id != self.STEP:
-                yield Button("Next", name="next", compact=True, variant="primary", classes="nav")
+                yield ActionButton("Next", name="next", variant="primary", classes="nav")
 
     def body(self) -> Iterable[Widget]:
         return ()
@@ -114,12 +111,11 @@ class StepPane(Vertical):
 
     # -- the app calls these ----------------------------------------------------------------
 
-    async def build(self) -> None:
-        """Mount the body (once), then show the draft in it."""
+    def build(self) -> None:
+        """Once, when the step is mounted: show the draft in it (the app calls this)."""
         if self.built:
             return
         self.built = True
-        await self.query_one(Body).recompose()
         self.setup()
         self.reload()
 
@@ -134,6 +130,20 @@ class StepPane(Vertical):
 
     def draft_changed(self, keys: set[str]) -> None:
         """Values changed (here or on another step): refresh what depends on `keys`."""
+
+    def flush(self) -> None:
+        """Put what the fields hold now into the draft (before an action runs).
+
+        A key bound to an action (ctrl+r) is handled before the Changed message of the
+        key typed just before it: without this the action would use the text before the
+        last key, and that Changed message would then cancel the action's check."""
+        for field in self.query(Input):
+            if field.id is not None and field.value != self._taken.get(field.id, field.value):
+                self.take(field)
+
+    def take(self, field: Input) -> None:
+        """Put `field`'s text into the draft as its Changed handler does (the step says
+        how, for each of its fields)."""
 
     def say_no_host(self, message: Note) -> None:
         message.say("No host yet: set one on the Host step.")
@@ -154,12 +164,21 @@ class StepPane(Vertical):
         if field.value != value:
             with field.prevent(Input.Changed):
                 field.value = value
+        if field.id is not None:
+            self._taken[field.id] = value
+
+    def taken(self, field: Input) -> bool:
+        """Whether the field's text is already in the draft (a Changed message that comes
+        after `flush` took the same text changes nothing, and cancels nothing)."""
+        return field.id is not None and self._taken.get(field.id) == field.value
 
     def edit(self, key: str, field: Input, message: Note, *, value: object = None) -> bool:
         """The field's text into the draft (`value` when given), or the reason on screen.
 
         An invalid value stays in the field (nothing typed is lost) but not in the draft.
         """
+        if field.id is not None:
+            self._taken[field.id] = field.value
         failure = describe_failure(field.validate(field.value))
         if failure is not None:
             message.say(failure)

@@ -38,7 +38,7 @@ class HostPane(StepPane):
             ),
         )
         yield Note(id="host-message", classes="message")
-        yield ResultList(id="host-results")
+        yield ResultList(id="host-results", rows=["dns.host"])
         yield Note(id="host-origin", classes="origin")
         yield Note(
             "Discover (ctrl+d) tries 587, 465, 2525, 25 and the preset's ports at once, in "
@@ -91,9 +91,12 @@ class HostPane(StepPane):
 
     @on(Input.Changed, "#host-input")
     def host_changed(self, event: Input.Changed) -> None:
-        message = self.query_one("#host-message", Note)
-        if self.edit("host", event.input, message):
-            self._warn(event.value)
+        if not self.taken(event.input):
+            self.take(event.input)
+
+    def take(self, field: Input) -> None:
+        if self.edit("host", field, self.query_one("#host-message", Note)):
+            self._warn(field.value)
 
     @on(Input.Blurred, "#host-input")
     @on(Input.Submitted, "#host-input")
@@ -103,6 +106,7 @@ class HostPane(StepPane):
             self.action_resolve()
 
     def action_resolve(self) -> None:
+        self.flush()
         host = self.wizard.draft.get("host")
         if not host:
             self.query_one("#host-message", Note).say("Type the host first.")
@@ -114,6 +118,7 @@ class HostPane(StepPane):
         rows = self.query_one("#host-results", ResultList)
         rows.plan(["dns.host"], running=True)
         self.resolved = host
+        await self.wizard.checks_loaded()
         found = await self.wizard.core.host_addresses(host)
         if found.problem:
             result = CheckResult("dns.host", Status.FAIL, found.problem, subject=host)

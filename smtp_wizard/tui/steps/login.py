@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import on, work
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Checkbox, Input
 
 from smtp_wizard.errors import WizardError
 from smtp_wizard.secret import Secret
 from smtp_wizard.tui.steps.base import Field, Note, StepPane
 from smtp_wizard.tui.validators import text_rule
+from smtp_wizard.tui.widgets.button import ActionButton
 from smtp_wizard.tui.widgets.results import ResultList
 
 
@@ -45,7 +46,7 @@ class LoginPane(StepPane):
                 validators=[text_rule("The password")],
                 compact=True,
             )
-            yield Button("Show", id="login-reveal", name="reveal", compact=True)
+            yield ActionButton("Show", id="login-reveal", name="reveal")
         yield Note(id="login-password-message", classes="message")
         yield Note(id="login-password-hint", classes="hint")
         yield Note(id="login-password-saved", classes="origin")
@@ -54,7 +55,7 @@ class LoginPane(StepPane):
             id="login-plaintext",
             compact=True,
         )
-        yield ResultList(id="login-results")
+        yield ResultList(id="login-results", rows=["smtp.auth"])
 
     def reload(self) -> None:
         draft = self.wizard.draft
@@ -94,10 +95,14 @@ class LoginPane(StepPane):
             field = self.query_one("#login-user", Input)
             if not field.has_focus:
                 self.set_input(field, self.wizard.draft.get("username") or "")
-        if keys & {"host", "port", "security", "username", "password", "provider"}:
+        inputs = {"host", "port", "security", "username", "password", "provider"}
+        if keys & inputs and self.tested != self._target():
+            # The last verdict was for other credentials: untested again, here and in the
+            # step list (not the last ✓ or ✗ of something no longer typed).
             self.workers.cancel_group(self, "login")
-            if self.tested != self._target():
-                self.query_one("#login-results", ResultList).plan(["smtp.auth"])
+            self.tested = None
+            self.wizard.forget(["smtp.auth"])
+            self.query_one("#login-results", ResultList).plan(["smtp.auth"])
         self._explain()
 
     def _target(self) -> tuple[object, ...]:
@@ -119,17 +124,29 @@ class LoginPane(StepPane):
     # -- fields -------------------------------------------------------------------------------
 
     @on(Input.Changed, "#login-user")
-    def user_changed(self, event: Input.Changed) -> None:
-        self.edit("username", event.input, self.query_one("#login-user-message", Note))
-
     @on(Input.Changed, "#login-password")
-    def password_changed(self, event: Input.Changed) -> None:
+    def field_changed(self, event: Input.Changed) -> None:
+        if not self.taken(event.input):
+            self.take(event.input)
+
+    def take(self, field: Input) -> None:
+        if field.id == "login-user":
+            self.edit("username", field, self.query_one("#login-user-message", Note))
+        elif field.id == "login-password":
+            self._take_password(field)
+
+    def _take_password(self, field: Input) -> None:
+        self._taken[field.id or ""] = field.value
         message = self.query_one("#login-password-message", Note)
-        if not event.input.is_valid:
+        if not field.is_valid:
             message.say("The password holds a control character (a pasted line break?).")
             message.set_class(True, "-error")
             return
-        problem = self.wizard.set_password(Secret(event.value) if event.value else None)
+        secret = self.wizard.draft.password
+        if (secret.reveal() if secret is not None else "") == field.value:
+            message.say(None)  # the same password: the last test still stands
+            return
+        problem = self.wizard.set_password(Secret(field.value) if field.value else None)
         message.say(problem)
         message.set_class(problem is not None, "-error")
 
@@ -145,11 +162,14 @@ class LoginPane(StepPane):
     def action_reveal(self) -> None:
         field = self.query_one("#login-password", Input)
         field.password = not field.password
-        self.query_one("#login-reveal", Button).label = "Hide" if not field.password else "Show"
+        self.query_one("#login-reveal", ActionButton).label = (
+            "Hide" if not field.password else "Show"
+        )
 
     # -- the real AUTH --------------------------------------------------------------------------
 
     def action_test_login(self) -> None:
+        self.flush()
         if not self.wizard.draft.get("host"):
             self.query_one("#login-password-message", Note).say(
                 "No host yet: set one on the Host step."
@@ -173,8 +193,11 @@ class LoginPane(StepPane):
     @work(exclusive=True, group="login", exit_on_error=False, description="Login test")
     async def test_login(self) -> None:
         rows = self.query_one("#login-results", ResultList)
+        rows.plan(["smtp.auth"], running=True)
+        await self.wizard.checks_loaded()
         effective = self.wizard.effective()
         if effective is None:
+            rows.done("not run: the settings are incomplete")
             return
         try:
             settings = self.wizard.core.smtp_settings(
@@ -184,11 +207,13 @@ class LoginPane(StepPane):
             )
         except WizardError as error:
             self.query_one("#login-password-message", Note).say(str(error))
+            rows.done("not run: see the message above")
             return
         self.tested = self._target()
         probe = self.wizard.core.probe(settings, "login")
-        rows.plan(["smtp.auth"], running=True)
-        self.wizard.forget(probe.plan)
+        # Only the login's own verdict is stale: the port's rows keep theirs until the
+        # probe brings fresh ones (no step-list glyph flickers back to waiting).
+        self.wizard.forget(["smtp.auth"])
         async for result in probe.results():
             self.wizard.record(result)
             if result.id == "smtp.auth" or result.failed:

@@ -105,7 +105,7 @@ class PortPane(StepPane):
         yield Note(id="mode-help", classes="hint")
         yield Note(id="port-mismatch", classes="warning")
         yield Note(id="port-discovery")
-        yield ResultList(id="port-results")
+        yield ResultList(id="port-results", rows=self._row_ids())
         yield Note(id="port-origin", classes="origin")
         yield Field(
             "Other port",
@@ -246,12 +246,12 @@ class PortPane(StepPane):
         self._origin()
         self._plan_rows()
 
-    def _plan_rows(self, running: bool = False) -> None:
+    def _row_ids(self) -> list[str]:
         security = self.wizard.draft.get("security") or "starttls"
-        self.query_one("#port-results", ResultList).plan(
-            [i for i in self.wizard.core.smtp_plan(security, "connection") if i != "dns.host"],
-            running=running,
-        )
+        return [i for i in self.wizard.core.smtp_plan(security, "connection") if i != "dns.host"]
+
+    def _plan_rows(self, running: bool = False) -> None:
+        self.query_one("#port-results", ResultList).plan(self._row_ids(), running=running)
 
     def draft_changed(self, keys: set[str]) -> None:
         if keys & {"host", "port", "security", "provider"}:
@@ -334,13 +334,17 @@ class PortPane(StepPane):
     async def probe(self, wait: float) -> None:
         await asyncio.sleep(wait)
         rows = self.query_one("#port-results", ResultList)
+        self._plan_rows(running=True)
+        await self.wizard.checks_loaded()
         effective = self.wizard.effective()
         if effective is None:
+            rows.done("not run: the settings are incomplete (see the message)")
             return
         try:
             settings = self.wizard.core.smtp_settings(effective)
         except WizardError as error:
             self.query_one("#port-message", Note).say(str(error))
+            rows.done("not run: see the message below")
             return
         self.probed = self._target()
         self.right_mode = None
@@ -376,6 +380,7 @@ class PortPane(StepPane):
         self.discovering = True
         line.say(f"Discovering {host}: trying {len(ports)} ports at once…")
         self._show_ports()
+        await self.wizard.checks_loaded()
         async for report in self.wizard.core.discover(host, provider=hints, ports=ports):
             self.reports[(report.port, report.security)] = report
             self._show_ports()

@@ -9,14 +9,16 @@ from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from smtp_wizard.checks.model import CheckResult, Status
 from smtp_wizard.errors import WizardError
 from smtp_wizard.tui.state import STEPS, step_of
 from smtp_wizard.tui.steps.base import Note, StepPane
 from smtp_wizard.tui.validators import email_rule
+from smtp_wizard.tui.widgets.button import ActionButton
 from smtp_wizard.tui.widgets.results import ResultList, Row, summary_of
 
 SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "DKIM-Signature", "Received")
@@ -31,6 +33,9 @@ class ReviewList(ResultList):
             "r", "rerun_row", "Re-run row", id="rerun-row", tooltip="Run this row's checks again"
         ),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.screen is self.app.screen  # hidden while a dialog is on top
 
     def action_rerun_row(self) -> None:
         row = self.current
@@ -55,11 +60,14 @@ def delivered_text(message: Any) -> Text:
     text = Text()
     text.append("Delivered to the demo mailbox\n", style="bold")
     text.append(f"Envelope  from {message.mail_from} to {', '.join(message.rcpt_tos)}\n")
-    for name, value in message.headers:
-        if name.lower() in {h.lower() for h in SHOWN_HEADERS}:
-            shown = value if len(value) <= 200 else value[:199] + "…"
-            text.append(f"{name}: ", style="bold")
-            text.append(shown.replace("\r", "").replace("\n", " ") + "\n")
+    # In SHOWN_HEADERS' order (From, To, Subject first; the long Received last), so the
+    # lines a user looks for come first on a small screen.
+    for wanted in SHOWN_HEADERS:
+        for name, value in message.headers:
+            if name.lower() == wanted.lower():
+                shown = value if len(value) <= 200 else value[:199] + "…"
+                text.append(f"{name}: ", style="bold")
+                text.append(shown.replace("\r", "").replace("\n", " ") + "\n")
     return text
 
 
@@ -79,14 +87,16 @@ class ReviewPane(StepPane):
         self.ran: tuple[object, ...] | None = None
         self.delivered: Any = None
         self.last_outcome: str | Text | None = None
+        self._placed: int | None = None
+        """Where the cursor was put after the last run (None: the user has it)."""
 
     def top(self) -> Iterable[Widget]:
         yield Note(id="review-summary", classes="top")
         yield Note(id="review-changes", classes="top changes")
 
     def body(self) -> Iterable[Widget]:
-        yield ReviewList(id="review-results")
-        yield Note("Send a test message (optional)", classes="subheading")
+        yield ReviewList(id="review-results", rows=grouped(self._ids()))
+        yield Note("Send a test message (optional)", id="review-send-heading", classes="subheading")
         with Horizontal(classes="field"):
             yield Static("To", classes="field-label")
             yield Input(
@@ -95,8 +105,8 @@ class ReviewPane(StepPane):
                 validators=[email_rule("The recipient")],
                 compact=True,
             )
-            yield Button("Send", name="send_test", compact=True, id="review-send")
-            yield Button("Transcript", name="transcript", compact=True, id="review-transcript")
+            yield ActionButton("Send", name="send_test", id="review-send")
+            yield ActionButton("Transcript", name="transcript", id="review-transcript")
         yield Note(id="review-send-message", classes="message")
         yield Note(id="review-delivered")
         yield Note(id="review-outcome")
@@ -113,7 +123,8 @@ class ReviewPane(StepPane):
         self.query_one("#review-delivered", Note).say(None)
         self.query_one("#review-outcome", Note).say(self.last_outcome)
 
-    def _plan(self, *, running: bool = False, send: bool = False) -> list[str]:
+    def _ids(self, *, send: bool = False) -> list[str]:
+        """Every check of the profile as it stands, in the order they are shown."""
         effective = self.wizard.effective()
         ids: list[str] = []
         if effective is not None:
@@ -123,6 +134,10 @@ class ReviewPane(StepPane):
                 ids += list(self.wizard.core.smtp_plan(security, stage))
             selectors = self.wizard.core.selectors(effective)
             ids += ["dns.mx", "dns.spf", *(["dns.dkim"] * max(1, len(selectors))), "dns.dmarc"]
+        return ids
+
+    def _plan(self, *, running: bool = False, send: bool = False) -> list[str]:
+        ids = self._ids(send=send)
         rows = self.query_one("#review-results", ReviewList)
         rows.plan(grouped(ids), running=running)
         if not running:
@@ -137,6 +152,11 @@ class ReviewPane(StepPane):
         results = rows.results()
         draft = self.wizard.draft
         line = Text(f"Profile {draft.profile}: ")
+        if any(row.running for row in rows.rows):
+            done = f" ({summary_of(results)} so far)" if results else ""
+            line.append(f"checking every setting…{done}")
+            self.query_one("#review-summary", Note).say(line)
+            return
         line.append(summary_of(results))
         failing = [r for r in results if r.status is Status.FAIL]
         if failing:
@@ -177,13 +197,21 @@ class ReviewPane(StepPane):
         return (tuple(sorted((k, repr(v)) for k, v in draft.edits().items())), id(draft.password))
 
     def entered(self) -> None:
-        self.query_one("#review-results", ReviewList).focus()
+        # Focus restyles the list and every row: after this frame, not before it.
+        self.call_after_refresh(self._focus_rows)
         self.show_changes()
         if self.ran != self._target():
-            self.action_rerun()
+            # Every row shows a spinner now; the checks start once this frame is out.
+            self.ran = self._target()
+            self._plan(running=True)
+            self.call_after_refresh(self.action_rerun)
         else:
             self._plan()
             self.query_one("#review-results", ReviewList).highlight_first()
+
+    def _focus_rows(self) -> None:
+        if self.wizard.current == self.STEP and not isinstance(self.app.screen, ModalScreen):
+            self.query_one("#review-results", ReviewList).focus()
 
     # -- running everything ---------------------------------------------------------------
 
@@ -191,12 +219,14 @@ class ReviewPane(StepPane):
         self.run_checks(scope=("smtp", "dns"))
 
     def rerun(self, check_id: str) -> None:
-        scope = ("dns",) if check_id.startswith("dns.") and check_id != "dns.host" else ("smtp",)
-        self.run_checks(scope=scope)
+        self.run_checks(scope=(_scope(check_id),))
 
     def run_checks(self, scope: tuple[str, ...], send_to: str | None = None) -> None:
         effective = self.wizard.effective()
         if effective is None:
+            rows = self.query_one("#review-results", ReviewList)
+            rows.done("not run: the settings are incomplete (see the message)")
+            self._summary()
             return
         if "smtp" in scope and not effective.host:
             scope = tuple(s for s in scope if s != "smtp")
@@ -222,6 +252,7 @@ class ReviewPane(StepPane):
         await self._run(("dns",), None)
 
     async def _run(self, scope: tuple[str, ...], send_to: str | None) -> None:
+        await self.wizard.checks_loaded()
         effective = self.wizard.effective()
         if effective is None:
             return
@@ -240,6 +271,12 @@ class ReviewPane(StepPane):
             )
         except WizardError as error:
             self.query_one("#review-send-message", Note).say(str(error))
+            for row in rows.rows:
+                if row.running and _scope(row.id) in scope:
+                    row.running = False
+                    row.result = CheckResult(row.id, Status.SKIP, "not run: see the message below")
+            rows._refresh_all()
+            self._summary()
             return
         if transcript is not None:
             self.transcript = transcript
@@ -262,8 +299,16 @@ class ReviewPane(StepPane):
                 row.result = row.result or CheckResult(row.id, Status.SKIP, "did not run")
         rows._refresh_all()
         self._summary()
-        if rows.index is None:
+        if rows.index is None or rows.index == self._placed:
+            # Not moved by the user since we put it: onto the first failing row, which
+            # may have come from the other half of the run (SMTP and DNS end apart).
+            before = rows.index
             rows.highlight_first()
+            self._placed = rows.index
+            item = rows.highlighted_child
+            # (the list itself never scrolls; a test send shows its own section instead)
+            if item is not None and rows.index != before and send_to is None:
+                self.call_after_refresh(item.scroll_visible, animate=False)
 
     # -- the test send --------------------------------------------------------------------
 
@@ -282,7 +327,14 @@ class ReviewPane(StepPane):
             message.say("That is not an email address.")
             return
         message.say(f"Sending a test message to {field.value.strip()}…")
+        self.show_send()
         self.send(field.value.strip())
+
+    def show_send(self) -> None:
+        """Bring the test send into view: below the rows, it is out of sight at 80×24, and
+        its outcome (and the delivered message) is what the user just asked for."""
+        heading = self.query_one("#review-send-heading", Note)
+        self.call_after_refresh(heading.scroll_visible, top=True, animate=False)
 
     @work(exclusive=True, group="review-smtp", exit_on_error=False, description="Test send")
     async def send(self, to: str) -> None:
@@ -296,8 +348,10 @@ class ReviewPane(StepPane):
             message.say(
                 "The test was not sent: see the rows above; Transcript shows the conversation."
             )
+            self.show_send()
             return
         message.say(f"Sent to {to}. The transcript button shows the conversation (redacted).")
+        self.show_send()
         if world is None or to.lower() != world.recipient.lower():
             return
         delivered = self.query_one("#review-delivered", Note)
@@ -306,9 +360,11 @@ class ReviewPane(StepPane):
             messages = await world.mailbox.wait(before + 1, DELIVERY_WAIT)
         except (TimeoutError, WizardError) as error:
             delivered.say(f"Nothing arrived in the demo mailbox ({error or 'timeout'}).")
+            self.show_send()
             return
         self.delivered = messages[-1]
         delivered.say(delivered_text(self.delivered))
+        self.show_send()
 
     def action_transcript(self) -> None:
         from smtp_wizard.tui.widgets.modals import TextScreen
@@ -329,7 +385,15 @@ class ReviewPane(StepPane):
         """What the last save or export did (kept until the step is built to show it)."""
         self.last_outcome = text
         if self.built:
-            self.query_one("#review-outcome", Note).say(text)
+            line = self.query_one("#review-outcome", Note)
+            line.say(text)
+            if text and self.wizard.current == self.STEP:  # below the rows: bring it in view
+                self.call_after_refresh(line.scroll_visible, animate=False)
+
+
+def _scope(check_id: str) -> str:
+    """Which part of a run a check belongs to: "dns" (the domain's) or "smtp"."""
+    return "dns" if check_id.startswith("dns.") and check_id != "dns.host" else "smtp"
 
 
 def _shown(value: object) -> str:

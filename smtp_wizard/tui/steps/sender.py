@@ -51,6 +51,9 @@ class RecordTable(DataTable[str]):
     def on_mount(self) -> None:
         self.add_columns("Do", "Type", "Name", "Value")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.screen is self.app.screen  # hidden while a dialog is on top
+
     def show(self, rows: Iterable[RecordRow]) -> None:
         self.clear()
         self.records = [row for row in rows if row.action != "keep"]
@@ -144,9 +147,10 @@ class SenderPane(StepPane):
         )
         yield Note(id="sender-message", classes="message")
         yield Note(id="sender-origin", classes="origin")
-        yield ResultList(id="sender-results")
+        yield ResultList(id="sender-results", rows=self._row_ids())
         yield Note("Records to add", classes="subheading")
         yield Note(id="records-state")
+        yield Note(id="records-published", classes="hint")
         yield RecordTable()
         yield Note(id="record-detail", classes="record-detail")
         yield Note(CLIPBOARD_NOTE, id="clipboard-note", classes="hint")
@@ -168,11 +172,13 @@ class SenderPane(StepPane):
         self._plan_rows()
         self._explain()
 
-    def _plan_rows(self, running: bool = False) -> None:
+    def _row_ids(self) -> list[str]:
         effective = self.wizard.effective()
         selectors = self.wizard.core.selectors(effective) if effective is not None else ()
-        ids = ["dns.mx", "dns.spf", *(["dns.dkim"] * max(1, len(selectors))), "dns.dmarc"]
-        self.query_one("#sender-results", ResultList).plan(ids, running=running)
+        return ["dns.mx", "dns.spf", *(["dns.dkim"] * max(1, len(selectors))), "dns.dmarc"]
+
+    def _plan_rows(self, running: bool = False) -> None:
+        self.query_one("#sender-results", ResultList).plan(self._row_ids(), running=running)
 
     def _explain(self) -> None:
         effective = self.wizard.effective()
@@ -224,27 +230,28 @@ class SenderPane(StepPane):
     # -- fields ---------------------------------------------------------------------------
 
     @on(Input.Changed, "#sender-from")
-    def from_changed(self, event: Input.Changed) -> None:
-        self.edit("from_address", event.input, self.query_one("#sender-message", Note))
-
     @on(Input.Changed, "#sender-name")
-    def name_changed(self, event: Input.Changed) -> None:
-        self.edit("from_name", event.input, self.query_one("#sender-message", Note))
-
     @on(Input.Changed, "#sender-domain")
-    def domain_changed(self, event: Input.Changed) -> None:
-        self.edit("domain", event.input, self.query_one("#sender-message", Note))
-
     @on(Input.Changed, "#sender-selectors")
-    def selectors_changed(self, event: Input.Changed) -> None:
+    def field_changed(self, event: Input.Changed) -> None:
+        if not self.taken(event.input):
+            self.take(event.input)
+
+    def take(self, field: Input) -> None:
         message = self.query_one("#sender-message", Note)
-        self.edit(
-            "dkim_selectors", event.input, message, value=split_selectors(event.value) or None
+        if field.id == "sender-selectors":
+            value = split_selectors(field.value) or None
+            self.edit("dkim_selectors", field, message, value=value)
+            return
+        key = {"sender-from": "from_address", "sender-name": "from_name"}.get(
+            field.id or "", "domain"
         )
+        self.edit(key, field, message)
 
     # -- the checks -----------------------------------------------------------------------
 
     def action_check_dns(self) -> None:
+        self.flush()
         if not self.wizard.draft.get("domain"):
             self.query_one("#sender-message", Note).say(
                 "Type the from address or the domain first."
@@ -258,10 +265,11 @@ class SenderPane(StepPane):
         effective = self.wizard.effective()
         if effective is None or not effective.domain:
             return
+        self._plan_rows(running=True)
+        await self.wizard.checks_loaded()
         self.checked = self._target()
         rows = self.query_one("#sender-results", ResultList)
         state = self.query_one("#records-state", Note)
-        self._plan_rows(running=True)
         self.wizard.forget(DNS_IDS)
         state.say(f"Working out the records for {effective.domain}…")
         run = self.wizard.core.domain(effective)
@@ -323,7 +331,15 @@ class SenderPane(StepPane):
                 " DMARC went straight to p=quarantine: on a real domain, read the reports "
                 "(rua) for two to four weeks first."
             )
-        self.wizard.notify(text, markup=False, timeout=8)
+        # The whole story stays on the step; the notice is short (at 80×24 a long one
+        # covers half the rows it is about).
+        self.query_one("#records-published", Note).say(text)
+        count = len(changed)
+        self.wizard.notify(
+            f"Published {count} record{'s' if count != 1 else ''} to the demo DNS; checking again.",
+            markup=False,
+            timeout=4,
+        )
         self.checked = None
         self.check(wait=0)
 

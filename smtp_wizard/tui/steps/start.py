@@ -48,9 +48,10 @@ def provider_detail(provider: providers.Provider) -> Text:
     for note in provider.notes:
         text.append("• ")
         text.append(note + "\n")
-    if provider.docs:
+    if provider.docs and provider.docs != providers.UNKNOWN:
         text.append("Docs: ", style="bold")
-        text.append(provider.docs, style=f"link {provider.docs}")
+        linked = provider.docs.startswith("https://")
+        text.append(provider.docs, style=f"link {provider.docs}" if linked else "")
         text.append("\n")
     return text
 
@@ -158,9 +159,13 @@ class StartPane(StepPane):
 
     @on(Input.Changed, "#start-from")
     def from_changed(self, event: Input.Changed) -> None:
+        if not self.taken(event.input):
+            self.take(event.input)
+
+    def take(self, field: Input, wait: float = DEBOUNCE) -> None:
         message = self.query_one("#start-from-message", Note)
-        if self.edit("from_address", event.input, message) and event.value.strip():
-            self.lookup(event.value)
+        if self.edit("from_address", field, message) and field.value.strip():
+            self.lookup(field.value, wait)
         else:
             self.workers.cancel_group(self, "suggest")
 
@@ -169,7 +174,11 @@ class StartPane(StepPane):
         self.query_one("#provider-list", OptionList).focus()
 
     def action_lookup(self) -> None:
-        self.lookup(self.query_one("#start-from", Input).value, wait=0)
+        field = self.query_one("#start-from", Input)
+        if not self.taken(field):
+            self.take(field, wait=0)
+        else:
+            self.lookup(field.value, wait=0)
 
     def lookup(self, address: str, wait: float = DEBOUNCE) -> None:
         domain = address.strip().rpartition("@")[2]
@@ -185,6 +194,7 @@ class StartPane(StepPane):
         line = self.query_one("#start-suggestion", Note)
         await asyncio.sleep(wait)
         line.say(f"Looking up {domain} (MX, SPF)…")
+        await self.wizard.checks_loaded()
         found = await self.wizard.core.suggest(domain)
         self.looked_up = domain
         self.suggested = {s.provider.id: s.reason for s in found if s.provider.id in self.presets}

@@ -12,10 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from smtp_wizard.tui.validators import describe_failure, profile_rule
+from smtp_wizard.tui.widgets.button import ActionButton
+from smtp_wizard.tui.widgets.chrome import KeyBar
 
 
 class Dialog(ModalScreen[object]):
@@ -44,53 +46,89 @@ class ConfirmScreen(Dialog):
             yield Static(self.question, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for index, (answer, label) in enumerate(self.choices):
-                    yield Button(
+                    yield ActionButton(
                         label,
                         id=f"answer-{answer}",
                         name=answer,
-                        compact=True,
                         variant="primary" if index == 0 else "default",
                     )
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        self.query(ActionButton).first().focus()
 
-    @on(Button.Pressed)
-    def answered(self, event: Button.Pressed) -> None:
+    @on(ActionButton.Pressed)
+    def answered(self, event: ActionButton.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.name)
 
 
 class TextScreen(Dialog):
-    """Something to read in full (a transcript, a delivered message, an export snippet)."""
+    """Something to read in full (a transcript, a delivered message, an export snippet).
+
+    With a `snippet` (what to paste into an app), `text` is the story above it and the
+    snippet is shown as it will be pasted: no soft-wrapping (a comment line that does not
+    fit scrolls sideways instead of breaking into ragged pieces), in a read-only text area
+    where it can be selected with keys or the mouse; `c` copies all of it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="close-dialog"),
         Binding("c", "copy", "Copy", id="copy-text", tooltip="Copy the text (OSC 52)"),
     ]
 
-    def __init__(self, title: str, text: str | Text, *, copy: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: str | Text,
+        *,
+        copy: str | None = None,
+        snippet: str | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
-        self.copy_text = copy
+        self.snippet = snippet
+        self.copy_text = copy if copy is not None else snippet
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog dialog-wide"):
+        wide = "dialog-wide" if self.snippet is None else "dialog-snippet"
+        with Vertical(classes=f"dialog {wide}"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            with VerticalScroll(classes="dialog-scroll"):
-                yield Static(self.text, classes="dialog-text", markup=False)
+            if self.snippet is None:
+                with VerticalScroll(classes="dialog-scroll"):
+                    yield Static(self.text, classes="dialog-text", markup=False)
+            else:
+                from textual.widgets import TextArea
+
+                yield Static(self.text, classes="dialog-body", markup=False)
+                yield Static(
+                    "What your app reads (c copies all of it):",
+                    classes="dialog-subtitle",
+                    markup=False,
+                )
+                yield TextArea(
+                    self.snippet.rstrip("\n"),
+                    read_only=True,
+                    soft_wrap=False,
+                    show_line_numbers=False,
+                    compact=True,
+                    id="snippet",
+                )
             with Horizontal(classes="dialog-buttons"):
                 if self.copy_text is not None:
-                    yield Button("Copy", name="copy", compact=True)
-                yield Button(
-                    "Close", name="close", id="text-close", compact=True, variant="primary"
-                )
-        yield Footer(compact=True)
+                    yield ActionButton("Copy", name="copy")
+                yield ActionButton("Close", name="close", id="text-close", variant="primary")
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(".dialog-scroll").focus()
+        if self.snippet is not None:
+            from textual.widgets import TextArea
+
+            area = self.query_one("#snippet", TextArea)
+            area.cursor_blink = False  # a still cursor: it marks where a selection starts
+            area.focus()
+        else:
+            self.query_one(".dialog-scroll").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
@@ -105,8 +143,8 @@ class TextScreen(Dialog):
                 timeout=4,
             )
 
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
+    @on(ActionButton.Pressed)
+    def pressed(self, event: ActionButton.Pressed) -> None:
         event.stop()
         if event.button.name == "copy":
             self.action_copy()
@@ -153,9 +191,9 @@ class ExportScreen(Dialog):
                 yield Input(self._path_for(self.default), id="export-path", compact=True)
             yield Static("", id="export-message", classes="message", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", name="export", compact=True, variant="primary")
-                yield Button("Cancel", name="cancel", compact=True)
-        yield Footer(compact=True)
+                yield ActionButton("Export", name="export", variant="primary")
+                yield ActionButton("Cancel", name="cancel")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()  # Enter exports; shift+tab: the format
@@ -169,8 +207,8 @@ class ExportScreen(Dialog):
     def path_submitted(self) -> None:
         self._finish()
 
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
+    @on(ActionButton.Pressed)
+    def pressed(self, event: ActionButton.Pressed) -> None:
         event.stop()
         if event.button.name == "export":
             self._finish()
@@ -218,16 +256,12 @@ class ProfilesScreen(Dialog):
                 )
             yield Static("", id="profile-message", classes="message", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(
-                    "Switch", name="switch", id="profile-switch", compact=True, variant="primary"
-                )
-                yield Button("Add", name="add", id="profile-add", compact=True)
-                yield Button("Rename", name="rename", id="profile-rename", compact=True)
-                yield Button(
-                    "Delete", name="delete", id="profile-delete", compact=True, variant="error"
-                )
-                yield Button("Close", name="close", id="profile-close", compact=True)
-        yield Footer(compact=True)
+                yield ActionButton("Switch", name="switch", id="profile-switch", variant="primary")
+                yield ActionButton("Add", name="add", id="profile-add")
+                yield ActionButton("Rename", name="rename", id="profile-rename")
+                yield ActionButton("Delete", name="delete", id="profile-delete", variant="error")
+                yield ActionButton("Close", name="close", id="profile-close")
+        yield KeyBar()
 
     def _prompt(self, name: str) -> Text:
         text = Text(("▸ " if name == self.current else "  ") + name)
@@ -261,8 +295,8 @@ class ProfilesScreen(Dialog):
         if event.option.id:
             self.dismiss(("switch", event.option.id))
 
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
+    @on(ActionButton.Pressed)
+    def pressed(self, event: ActionButton.Pressed) -> None:
         event.stop()
         action = event.button.name or "close"
         if action == "close":

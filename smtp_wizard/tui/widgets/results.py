@@ -10,7 +10,7 @@ objects, never into markup: a `[` in a reply is shown as a `[`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.style import Style
@@ -55,19 +55,9 @@ class ResultItem(ListItem):
     (commands and record values are never split: `render.wrap`).
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "result--pass",
-        "result--warn",
-        "result--fail",
-        "result--skip",
-        "result--running",
-        "result--detail",
-        "result--heading",
-    }
-
     frame: reactive[int] = reactive(0)
 
-    def __init__(self, row: Row, *, still: bool) -> None:
+    def __init__(self, row: Row, *, still: bool | None = None) -> None:
         super().__init__(
             classes="result-heading" if row.heading else "result", disabled=row.heading
         )
@@ -91,7 +81,8 @@ class ResultItem(ListItem):
     def _glyph(self) -> str:
         row = self.row
         if row.running:
-            return STILL if self.still else SPINNER[self.frame % len(SPINNER)]
+            still = self.still if self.still is not None else self.app.animation_level == "none"
+            return STILL if still else SPINNER[self.frame % len(SPINNER)]
         if row.result is None:
             return WAITING
         return GLYPHS[row.result.status]
@@ -150,8 +141,13 @@ class ResultItem(ListItem):
         return out
 
     def _style(self, component: str) -> Style:
+        """A component style of the list (`result--fail`): the list holds them, not each
+        row, so a row costs the stylesheet one node instead of eight."""
+        owner = self.parent if isinstance(self.parent, ResultList) else None
+        if owner is None:
+            return Style()
         try:
-            return self.get_component_rich_style(component)
+            return owner.get_component_rich_style(component, partial=True)
         except KeyError:
             return Style()
 
@@ -169,6 +165,17 @@ class ResultList(ListView):
     `show(result)` fills a row as soon as its result exists; `done()` marks what never came.
     """
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "result--pass",
+        "result--warn",
+        "result--fail",
+        "result--skip",
+        "result--running",
+        "result--detail",
+        "result--heading",
+    }
+    """The rows' styles (each ResultItem draws with its list's)."""
+
     class RowChosen(Message):
         """Enter or a click on a row (the review leads to the row's step)."""
 
@@ -181,9 +188,23 @@ class ResultList(ListView):
         def control(self) -> ResultList:
             return self.result_list
 
-    def __init__(self, *, id: str | None = None, classes: str = "") -> None:
-        super().__init__(id=id, classes=f"results {classes}".strip())
-        self.rows: list[Row] = []
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        classes: str = "",
+        rows: Iterable[str | Row] = (),
+        running: bool = False,
+    ) -> None:
+        """`rows` are mounted with the list (in the step's first frame, not one after)."""
+        planned = _rows(rows, running)
+        super().__init__(
+            *(ResultItem(row) for row in planned),
+            initial_index=None,  # no cursor until a result or the user puts one
+            id=id,
+            classes=f"results {classes}".strip(),
+        )
+        self.rows: list[Row] = planned
         self._tick = 0
 
     @property
@@ -218,9 +239,7 @@ class ResultList(ListView):
         Items already on screen are reused when the number of rows is the same, so a
         re-run changes text in place instead of rebuilding the list.
         """
-        rows = [r if isinstance(r, Row) else Row(r) for r in ids]
-        for row in rows:
-            row.running = running and not row.heading
+        rows = _rows(ids, running)
         self.rows = rows
         items = [item for item in self.query_children(ResultItem) if not item.removing]
         same_shape = len(items) == len(rows) and all(
@@ -248,6 +267,7 @@ class ResultList(ListView):
     def show(self, result: CheckResult, *, name: str | None = None) -> None:
         """Put `result` in its row: the first open row with its id, else a new one after
         the last row with that id (a second DKIM selector), else at the end."""
+        result = in_wizard_words(result, (self.id or "").partition("-")[0])
         row = self._row_for(result)
         if row is None:
             if result.status is Status.SKIP and not any(r.id == result.id for r in self.rows):
@@ -294,12 +314,19 @@ class ResultList(ListView):
                     row.result = CheckResult(row.id, Status.SKIP, reason)
                 self._refresh_row(row)
 
-    def fail_running(self, summary: str, advice: str = "") -> None:
-        """The run broke: the rows still running fail with the reason (never a crash)."""
+    def fail_running(self, summary: str, advice: str = "", *, others: str = "not run") -> None:
+        """The run broke: the first row still running fails with the reason and the advice
+        (never a crash); the other rows still running say `others` (why they did not run),
+        not the same error again."""
+        first = True
         for row in self.rows:
             if row.running:
                 row.running = False
-                row.result = CheckResult(row.id, Status.FAIL, summary, advice=advice)
+                if first:
+                    row.result = CheckResult(row.id, Status.FAIL, summary, advice=advice)
+                    first = False
+                else:
+                    row.result = CheckResult(row.id, Status.SKIP, others)
                 self._refresh_row(row)
 
     def results(self) -> list[CheckResult]:
@@ -339,6 +366,44 @@ class ResultList(ListView):
             self.post_message(self.RowChosen(self, item.row))
 
 
+def in_wizard_words(result: CheckResult, step: str) -> CheckResult:
+    """`result` with advice that names command-line flags put in the wizard's terms.
+
+    The core advises the command line (`--password-stdin`, `config set-password`,
+    `--allow-plaintext-auth`); on a screen the answer is a field or a step. Only the
+    words change: the id, the status and the facts are the core's. `step` is where the
+    row is shown ("login" says "the field above", elsewhere the step is named)."""
+    if result.id != "smtp.auth" or result.status is not Status.FAIL:
+        return result
+    here = step == "login"
+    if result.summary == "No password available":
+        detail = result.detail
+        if "--password" in detail or "set-password" in detail:
+            detail = "No password is saved for this profile yet."
+        where = (
+            "Type it in the Password field above"
+            if here
+            else "Type it on the Login step (Enter on this row goes there)"
+        )
+        advice = f"{where}, then test the login; Save (ctrl+s) stores it in the OS keyring."
+        return replace(result, detail=detail, advice=advice)
+    if result.summary.startswith("Refusing to send the password without TLS"):
+        box = "the box above" if here else "the box on the Login step"
+        advice = (
+            "Choose STARTTLS or SSL/TLS on the Port step. Only for a trusted relay on this "
+            f"machine or network: tick {box} that allows it."
+        )
+        return replace(result, advice=advice)
+    return result
+
+
+def _rows(ids: Iterable[str | Row], running: bool) -> list[Row]:
+    rows = [r if isinstance(r, Row) else Row(r) for r in ids]
+    for row in rows:
+        row.running = running and not row.heading
+    return rows
+
+
 def summary_of(results: Sequence[CheckResult]) -> str:
     """`2 passed, 1 warning, 1 failed` for a heading."""
     counts = {status: 0 for status in Status}
@@ -354,4 +419,4 @@ def summary_of(results: Sequence[CheckResult]) -> str:
     return ", ".join(parts) or "nothing checked yet"
 
 
-__all__ = ["ResultItem", "ResultList", "Row", "summary_of"]
+__all__ = ["ResultItem", "ResultList", "Row", "in_wizard_words", "summary_of"]
