@@ -172,7 +172,7 @@ def check_plan(
     `domain` follows `--only`; `selectors` as for `domain_plan`; `domain_ip` adds
     `dns.spf.ip`, `verify_imap` the `delivery.*` rows.
     """
-    from smtp_wizard.checks.smtp import Stage, smtp_plan
+    from smtp_wizard.checks.stages import Stage, smtp_plan
 
     plan: list[str] = []
     if security is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smtp_wizard.checks.smtp import Stage, smtp_plan
+from smtp_wizard.checks.stages import Stage, smtp_plan
 
 LABELS: dict[str, str] = {
     "dns.host": "host",

@@ -32,7 +32,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -55,61 +54,10 @@ from smtp_wizard.checks.facts import (
     TlsFacts,
 )
 from smtp_wizard.checks.model import CheckResult, Status, skipped
+from smtp_wizard.checks.stages import _LAST_CHECK, _SSL_ORDER, CHECK_IDS, Stage, smtp_plan
 from smtp_wizard.errors import UsageError
 from smtp_wizard.providers import Provider
 from smtp_wizard.secret import Secret
-
-CHECK_IDS = (
-    "dns.host",
-    "smtp.connect",
-    "smtp.greeting",
-    "smtp.ehlo",
-    "smtp.tls",
-    "tls.version",
-    "tls.certificate",
-    "smtp.auth_mechanisms",
-    "smtp.auth",
-    "smtp.send",
-)
-# Under implicit TLS the handshake comes before the greeting.
-_SSL_ORDER = (
-    "dns.host",
-    "smtp.connect",
-    "smtp.tls",
-    "tls.version",
-    "tls.certificate",
-    "smtp.greeting",
-    "smtp.ehlo",
-    "smtp.auth_mechanisms",
-    "smtp.auth",
-    "smtp.send",
-)
-
-
-class Stage(StrEnum):
-    """How far a probe goes: the port screen stops before AUTH, the login screen before
-    sending, `check --send-to` goes all the way."""
-
-    CONNECTION = "connection"
-    """dns.host through smtp.auth_mechanisms: no credentials are sent."""
-    LOGIN = "login"
-    """... through smtp.auth."""
-    SEND = "send"
-    """... through smtp.send."""
-
-
-_LAST_CHECK = {
-    Stage.CONNECTION: "smtp.auth_mechanisms",
-    Stage.LOGIN: "smtp.auth",
-    Stage.SEND: "smtp.send",
-}
-
-
-def smtp_plan(security: str, stage: Stage = Stage.SEND) -> tuple[str, ...]:
-    """The check ids a probe with `security` reports up to `stage`, in the order they come."""
-    order = _SSL_ORDER if security == "ssl" else CHECK_IDS
-    return order[: order.index(_LAST_CHECK[stage]) + 1]
-
 
 CERT_WARN_DAYS = 21
 # Mechanisms we can log in with, in the order we prefer them (PLAIN is the standard one

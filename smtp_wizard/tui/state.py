@@ -33,28 +33,13 @@ STEPS: tuple[StepInfo, ...] = (
 STEP_IDS = tuple(step.id for step in STEPS)
 TITLES = {step.id: step.title for step in STEPS}
 
-# Which step owns each check id (the review groups its rows by these).
-_STEP_OF = {
-    "dns.host": "host",
-    "smtp.connect": "port",
-    "smtp.greeting": "port",
-    "smtp.ehlo": "port",
-    "smtp.tls": "port",
-    "tls.version": "port",
-    "tls.certificate": "port",
-    "smtp.auth_mechanisms": "port",
-    "smtp.auth": "login",
-    "smtp.send": "review",
-}
-
 
 def step_of(check_id: str) -> str:
-    """The step whose fields a check is about (where its row leads)."""
-    if check_id in _STEP_OF:
-        return _STEP_OF[check_id]
-    if check_id.startswith("dns."):
-        return "sender"
-    return "review"
+    """The step whose fields a check is about (where its row leads): the core's table."""
+    from smtp_wizard.checks.plan import STEPS as CHECK_STEPS
+
+    step = CHECK_STEPS.get(check_id) or ("dns" if check_id.startswith("dns.") else "review")
+    return "sender" if step == "dns" else step
 
 
 GLYPHS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
