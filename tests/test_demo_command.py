@@ -6,6 +6,7 @@ where its files are and exits 0, leaving no port listening.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import re
@@ -95,8 +96,10 @@ def test_the_demo_starts_shows_the_wizard_and_stops_every_server_on_quit(
             if ready:
                 try:
                     tail += os.read(main, 65536)  # keep draining: a full pty would block it
-                except OSError:
+                except OSError:  # EIO: the terminal's last user closed it (exiting)
                     break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         if process.poll() is None:
             pytest.fail(f"the demo did not exit after ctrl+q: {ANSI.sub(b'', tail)[-600:]!r}")
         try:
