@@ -2,6 +2,6 @@
 
 import sys
 
-from smtp_wizard.cli import main
+from smtp_wizard.launch import main
 
 sys.exit(main())

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from smtp_wizard import __version__, validate
 from smtp_wizard.errors import UsageError, WizardError
+from smtp_wizard.launch import require_terminal, start_wizard
 from smtp_wizard.secret import Secret
 
 if TYPE_CHECKING:
@@ -451,7 +452,7 @@ def build_parser() -> Parser:
     _add_scope(send, "smtp")
     send.set_defaults(handler=cmd_check, default_scope=("smtp",))
 
-    from smtp_wizard.export import FORMATS  # no Textual, no network: cheap
+    from smtp_wizard.formats import FORMATS
 
     export = sub.add_parser(
         "export",
@@ -763,31 +764,10 @@ def _print_warnings(cfg: Config | None) -> None:
 # --- the wizard and small commands ---------------------------------------------------------
 
 
-def _require_terminal(what: str) -> None:
-    """The wizard draws on a terminal and reads keys: without one it would hang or garble."""
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        return
-    missing = "standard input" if not sys.stdin.isatty() else "standard output"
-    raise UsageError(
-        f"{what} needs a terminal, and {missing} is not one.",
-        "Run it in a terminal, or use the commands made for scripts: `smtp-wizard check` "
-        "(every live check, --json for machines), `smtp-wizard config init` / `config set` "
-        "and `smtp-wizard export`.",
-    )
-
-
 def cmd_wizard(args: argparse.Namespace) -> int:
-    from smtp_wizard import config as configuration
-
-    path = _config_path(args)
-    if path.exists():
-        configuration.load(path)  # a corrupt file is reported (exit 2) before the screen opens
     _check_cafile(args.cafile)
-    _require_terminal("The wizard")
-    from smtp_wizard.tui import run_wizard
-
-    return run_wizard(
-        config_path=path,
+    return start_wizard(
+        config_path=args.config,
         profile=args.profile,
         nameservers=tuple(args.nameserver or ()),
         cafile=args.cafile,
@@ -811,7 +791,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "mailbox there, and never over your files.",
                 "Name a new or empty folder, or leave out --folder for a new temporary one.",
             )
-    _require_terminal("The demo")
+    require_terminal("The demo")
     if args.folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
     else:
@@ -1255,7 +1235,7 @@ def _run_options(args: argparse.Namespace) -> Any:
 
 def _selectors(effective: Settings) -> tuple[str, ...]:
     """The DKIM selectors the domain checks will ask for: given, else the preset's."""
-    from smtp_wizard.checks.run import selectors_of
+    from smtp_wizard.checks.plan import selectors_of
 
     return selectors_of(effective)
 
@@ -1462,27 +1442,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(parser, argv)
     try:
         return args.handler(args)
-    except WizardError as error:
-        if getattr(args, "json", False) and args.command in (*CHECKING_COMMANDS, "providers"):
+    except (Exception, KeyboardInterrupt) as error:
+        json_error = getattr(args, "json", False) and args.command in (
+            *CHECKING_COMMANDS,
+            "providers",
+        )
+        return report_failure(error, json_error=json_error)
+
+
+def report_failure(error: BaseException, *, json_error: bool = False) -> int:
+    """Say what went wrong, as every command says it; the exit status.
+
+    A WizardError is a classified failure (its message, its hint, its exit code); anything
+    else is a bug, reported in one line without a traceback (SMTP_WIZARD_DEBUG=1 re-raises).
+    """
+    if isinstance(error, WizardError):
+        if json_error:
             print(json.dumps({"ok": False, "error": _in_context(str(error)), "checks": []}))
         report_error(error, sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
+    if isinstance(error, KeyboardInterrupt):
         print("smtp-wizard: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    if isinstance(error, BrokenPipeError):
         # stdout went away (e.g. `| head`); nothing more can be said there.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except Exception as exc:
-        if os.environ.get("SMTP_WIZARD_DEBUG"):
-            raise
-        print(
-            f"smtp-wizard: internal error ({type(exc).__name__}). This is a bug; rerun with "
-            "SMTP_WIZARD_DEBUG=1 to see where, and report it.",
-            file=sys.stderr,
-        )
-        return 70
+    if os.environ.get("SMTP_WIZARD_DEBUG") or not isinstance(error, Exception):
+        raise error
+    print(
+        f"smtp-wizard: internal error ({type(error).__name__}). This is a bug; rerun with "
+        "SMTP_WIZARD_DEBUG=1 to see where, and report it.",
+        file=sys.stderr,
+    )
+    return 70
 
 
 def _parse(parser: Parser, argv: list[str]) -> argparse.Namespace:

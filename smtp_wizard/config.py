@@ -8,16 +8,13 @@ previous file as `<name>.bak`. A file that does not parse is never overwritten.
 
 from __future__ import annotations
 
-import difflib
+import os
 import re
-import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from smtp_wizard import validate
 from smtp_wizard.errors import ConfigError, UsageError
@@ -134,7 +131,7 @@ class Config:
     @classmethod
     def new(cls, path: Path = DEFAULT_PATH) -> Config:
         """An empty config with a fresh random id (it keeps two apps' secrets apart)."""
-        return cls(path=Path(path), id=secrets.token_hex(6), id_saved=False)
+        return cls(path=Path(path), id=_new_id(), id_saved=False)
 
     def keyring_ref(self, profile: str) -> KeyringRef:
         """Where this file's `profile` keeps its password in the keyring."""
@@ -170,6 +167,12 @@ class Config:
         document.update({k: v for k, v in self.extra.items() if k != "profiles"})
         document["profiles"] = {name: p.to_toml() for name, p in self.profiles.items()}
         return document
+
+
+def _new_id() -> str:
+    """A new config's id: 12 random hex digits (what `secrets.token_hex(6)` gives, without
+    loading `secrets` at every start)."""
+    return os.urandom(6).hex()
 
 
 def backup_path(path: Path) -> Path:
@@ -233,6 +236,8 @@ def save(config: Config) -> WriteResult:
     path = config.path
     if path.exists():
         load(path)  # raises ConfigError for a corrupt file, before anything is written
+    import tomli_w
+
     text = HEADER + tomli_w.dumps(config.to_toml())
     result = write_file(path, text.encode("utf-8"), backup=True)
     config.id_saved = True
@@ -256,6 +261,8 @@ class _Reader:
 
     def unknown(self, at: str, key: str, known: tuple[str, ...]) -> None:
         """Warn about a key this version does not know (it is kept, for newer versions)."""
+        import difflib
+
         close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
         meant = f"; did you mean `{close[0]}`?" if close else ""
         where = f"{at}.{key}" if at else key
@@ -308,7 +315,7 @@ def _from_toml(path: Path, data: dict[str, Any]) -> Config:
     file_id = data.pop("id", None)
     id_saved = file_id is not None
     if file_id is None:
-        file_id = secrets.token_hex(6)
+        file_id = _new_id()
     elif not isinstance(file_id, str) or not _ID.match(file_id):
         raise reader.fail("id", f"{file_id!r}; expected 8 to 64 lower-case hex digits")
 
@@ -444,6 +451,8 @@ def canonical_key(key: str) -> str:
     if wanted in PROFILE_KEYS or wanted in _FILE_KEYS:
         return wanted
     choices = [*PROFILE_KEYS, *_FILE_KEYS]
+    import difflib
+
     close = difflib.get_close_matches(wanted, choices, n=1, cutoff=0.6)
     meant = f"Did you mean `{close[0]}`? " if close else ""
     raise UsageError(
@@ -999,4 +1008,6 @@ def _inline(value: Any) -> str:
         return "{ " + ", ".join(f"{_key_text(k)} = {_inline(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_inline(item) for item in value) + "]"
+    import tomli_w
+
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")

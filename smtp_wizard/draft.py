@@ -25,14 +25,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from smtp_wizard import config as configuration
-from smtp_wizard import export, providers, settings, validate
+from smtp_wizard import providers, settings, validate
 from smtp_wizard.config import Config, EnvRef, KeyringRef, PasswordRef, Profile
 from smtp_wizard.errors import SecretError, UsageError, WizardError
 from smtp_wizard.secret import Secret
 from smtp_wizard.settings import Settings
+
+if TYPE_CHECKING:
+    from smtp_wizard.export import Rendered
 
 WIZARD_LABELS: Final[dict[str, str]] = {
     "provider": "the Provider choice",
@@ -181,6 +184,17 @@ class Draft:
     def get(self, key: str) -> Any:
         """The effective value of `key` (the edit, else the saved value, else the preset's)."""
         return getattr(self.settings(), _field(key))
+
+    def given(self, key: str) -> Any:
+        """What is typed or saved for `key`, before a preset fills in (None: nothing).
+
+        Unlike `get`, no resolution runs (no preset is read): for what is asked on every
+        redraw, such as whether a provider or host is chosen yet."""
+        name = _field(key)
+        if name in self._edits:
+            value = self._edits[name]
+            return None if value is REMOVED else value
+        return self._saved(name)
 
     def edits(self) -> Mapping[str, Any]:
         """The pending edits, typed as loading types them; None marks a key to remove."""
@@ -375,6 +389,7 @@ class Draft:
         one (SecretError when the profile has a username and no password can be read).
         What is exported is what is in effect now, edits included.
         """
+        from smtp_wizard import export
         from smtp_wizard.gitcheck import git_ignore_warning
 
         effective = self.settings()
@@ -698,8 +713,10 @@ def _delete_secret(config: Config, name: str) -> list[str]:
     return ["The OS keyring held no password for it."] if pointed is not None else []
 
 
-def _preview(rendered: export.Rendered) -> str:
+def _preview(rendered: Rendered) -> str:
     """The `.env` lines written, the password (and values holding it) masked."""
+    from smtp_wizard import export
+
     lines = [export.header(rendered.format)]
     for key, value in rendered.entries:
         if isinstance(value, export.DerivedSecret):

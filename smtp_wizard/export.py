@@ -33,12 +33,11 @@ from urllib.parse import quote
 
 from smtp_wizard.config import Profile
 from smtp_wizard.errors import ExportError, UsageError
+from smtp_wizard.formats import FORMATS as FORMATS  # the names, re-exported
 from smtp_wizard.fsutil import WriteResult, read_regular_file, write_file
 from smtp_wizard.gitcheck import git_ignore_warning as git_ignore_warning  # for cli.py
 from smtp_wizard.secret import Secret
 from smtp_wizard.validate import SECURITY_MODES, control_character, describe_char
-
-FORMATS: tuple[str, ...] = ("env", "django", "laravel", "rails", "nodemailer", "spring", "symfony")
 
 HIDDEN = "<hidden>"
 """Stands for the password in a preview: plainly not a password, and not empty (which would

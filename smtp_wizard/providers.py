@@ -11,14 +11,13 @@ all read the same presets.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import textwrap
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from smtp_wizard.errors import UsageError
@@ -194,6 +193,8 @@ def _normalize_host(host: str) -> str:
 
 def _choices_hint(given: str, choices: Iterable[str]) -> str:
     choices = list(choices)
+    import difflib  # for a did-you-mean only
+
     close = difflib.get_close_matches(given.strip(), choices, n=1, cutoff=0.6)
     if not close:
         by_key = {_region_key(c): c for c in choices}
@@ -402,7 +403,9 @@ def _check_regions(
 
 @functools.cache
 def _load_packaged() -> dict[str, Provider]:
-    text = resources.files("smtp_wizard").joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    # Beside this module (the package is installed as files; importlib.resources would add
+    # a few milliseconds to every start for the same answer).
+    text = Path(__file__).with_name(_DATA_FILE).read_text(encoding="utf-8")
     return parse_providers(text)
 
 
@@ -445,6 +448,8 @@ def get_provider(provider_id: str) -> Provider:
     key = provider_id.strip().lower()
     if key in providers:
         return providers[key]
+    import difflib  # for a did-you-mean only
+
     close = difflib.get_close_matches(key, list(providers), n=1, cutoff=0.6)
     suggestion = f"Did you mean '{close[0]}'? " if close else ""
     raise UnknownProviderError(

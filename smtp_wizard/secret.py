@@ -9,7 +9,6 @@ server, the keyring or a `.env` the user asked for.
 
 from __future__ import annotations
 
-import hmac
 from typing import NoReturn
 
 MASK = "********"
@@ -50,6 +49,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # here: loading it costs a start-up that rarely compares
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     __hash__ = None  # type: ignore[assignment]

@@ -14,7 +14,6 @@ preset lends its advice and its recommended port, not its username), then defaul
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -457,6 +456,8 @@ def describe_password(ref: PasswordRef | None) -> str:
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """` Did you mean `x`?` when one choice is close to `word`, else an empty string."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean `{close[0]}`?" if close else ""
 

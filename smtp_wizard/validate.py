@@ -12,8 +12,6 @@ import re
 import unicodedata
 from typing import Final
 
-import idna
-
 SECURITY_MODES: Final = ("starttls", "ssl", "none")
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -121,6 +119,8 @@ def hostname(value: str) -> str:
     if any(ch.isspace() for ch in text):
         raise ValueError(f"{text!r} contains a space")
     if not text.isascii():
+        import idna  # only for a name outside ASCII
+
         try:
             text = idna.encode(text, uts46=True).decode("ascii")
         except idna.IDNAError as exc:

@@ -86,6 +86,44 @@ def test_the_wizard_without_a_terminal_points_to_the_script_commands() -> None:
     assert "smtp-wizard export" in result.stderr
 
 
+def test_the_wizard_with_flags_says_the_same_without_a_terminal() -> None:
+    bare, flagged = run(), run("--timeout", "5")  # the fast road and the parser's road
+    assert_clean_failure(flagged)
+    assert flagged.stderr == bare.stderr
+
+
+def test_a_corrupt_config_is_reported_before_the_terminal_on_both_roads() -> None:
+    Path("smtp-wizard.toml").write_text("version = [\n")
+    for result in (run(), run("--config", "smtp-wizard.toml")):
+        assert_clean_failure(result)
+        assert "smtp-wizard.toml" in result.stderr
+        assert "needs a terminal" not in result.stderr
+
+
+def test_without_arguments_the_wizard_starts_without_building_the_parser() -> None:
+    # Building the parser costs about as much as drawing a screen: `smtp-wizard` alone
+    # goes straight to the wizard (launch.start_wizard), with the defaults the parser has.
+    probe = (
+        "import sys, smtp_wizard.launch as launch\n"
+        "def fake(**given):\n"
+        "    print(sorted(given.items()), 'argparse' in sys.modules, flush=True)\n"
+        "    return 0\n"
+        "launch.start_wizard = fake\n"
+        "sys.exit(launch.main([]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[] False"
+    from smtp_wizard.cli import build_parser
+
+    defaults = build_parser().parse_args([])
+    assert (defaults.config, defaults.profile, defaults.cafile) == (None, None, None)
+    assert not defaults.nameserver
+    assert defaults.timeout is None  # cmd_wizard then passes start_wizard's default, 10 s
+
+
 def test_the_demo_without_a_terminal_exits_2_without_starting_servers() -> None:
     result = run("demo", "--folder", "demo-here")
     assert_clean_failure(result)

@@ -167,6 +167,23 @@ def test_settings_come_from_the_one_resolution_and_name_the_field_or_the_preset(
     )
 
 
+def test_given_is_what_was_typed_or_saved_without_the_presets_values() -> None:
+    draft = Draft.open(TOML)  # no file yet
+    draft.choose_provider("sendgrid")
+    assert draft.get("host") == "smtp.sendgrid.net"  # the preset's
+    assert draft.given("host") is None  # nobody typed or saved one
+    assert draft.given("provider") == "sendgrid"
+    draft.edit("from", "noreply@shop.example")
+    assert draft.given("from_address") == "noreply@shop.example"
+    saved_file()
+    draft = Draft.open(TOML)
+    assert draft.given("port") == 587
+    draft.edit("port", 2525)
+    assert draft.given("port") == 2525
+    draft.unset("port")
+    assert draft.given("port") is None
+
+
 def test_choosing_another_preset_lets_it_supply_the_server_again() -> None:
     saved_file()
     draft = Draft.open(TOML)

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smtp_wizard.checks.stages import Stage, smtp_plan
+
+if TYPE_CHECKING:
+    from smtp_wizard.settings import Settings
 
 LABELS: dict[str, str] = {
     "dns.host": "host",
@@ -124,4 +128,19 @@ def check_plan(
     return rows
 
 
-__all__ = ["LABELS", "STEPS", "PlannedCheck", "check_plan", "domain_rows", "smtp_rows"]
+def selectors_of(effective: Settings) -> tuple[str, ...]:
+    """The DKIM selectors to check: the profile's (or flags'), else the preset's."""
+    if effective.dkim_selectors:
+        return tuple(effective.dkim_selectors)
+    return tuple(effective.hints.dkim_selectors) if effective.hints is not None else ()
+
+
+__all__ = [
+    "LABELS",
+    "STEPS",
+    "PlannedCheck",
+    "check_plan",
+    "domain_rows",
+    "selectors_of",
+    "smtp_rows",
+]

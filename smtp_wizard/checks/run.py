@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from smtp_wizard.checks.model import CheckResult, merge, skipped
-from smtp_wizard.checks.plan import PlannedCheck, check_plan
+from smtp_wizard.checks.plan import PlannedCheck, check_plan, selectors_of
 from smtp_wizard.checks.smtp import CHECK_IDS, SmtpSettings, Stage, Transcript, smtp_checks
 
 if TYPE_CHECKING:
@@ -38,13 +38,6 @@ class RunOptions:
     """`--cafile`: an extra CA to trust where TLS is probed."""
     timeout: float = 10.0
     """`--timeout`: one deadline for a whole SMTP probe and for each DNS check."""
-
-
-def selectors_of(effective: Settings) -> tuple[str, ...]:
-    """The DKIM selectors to check: the profile's (or flags'), else the preset's."""
-    if effective.dkim_selectors:
-        return tuple(effective.dkim_selectors)
-    return tuple(effective.hints.dkim_selectors) if effective.hints is not None else ()
 
 
 class CheckRun:

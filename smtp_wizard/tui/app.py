@@ -160,8 +160,10 @@ class WizardApp(App[int], inherit_bindings=False):
             pane.entered()
         self.call_after_refresh(self.started)
 
-    def started(self) -> None:
-        """The first frame is out: collect garbage again, load the checks."""
+    async def started(self) -> None:
+        """The first frame is out: complete its step, collect garbage again, load the
+        checks."""
+        await self.pane(self.start_step).complete()
         if self.resume_gc:
             self.resume_gc = False
             gc.freeze()  # what starting built lives as long as the app: never scanned again
@@ -206,6 +208,7 @@ class WizardApp(App[int], inherit_bindings=False):
             if not pane.is_attached:
                 await self.query_one("#panes", ContentSwitcher).add_content(pane)
             pane.build()
+            await pane.complete()
         return pane
 
     @property
@@ -254,8 +257,8 @@ class WizardApp(App[int], inherit_bindings=False):
     def glyphs(self) -> dict[str, str]:
         glyphs = {step: self.board.glyph(step) for step in STEP_IDS}
         draft = self.draft
-        chosen = draft.get("provider") or draft.get("host")
-        glyphs["start"] = GLYPHS[Status.PASS] if chosen and draft.get("from_address") else WAITING
+        chosen = draft.given("provider") or draft.given("host")
+        glyphs["start"] = GLYPHS[Status.PASS] if chosen and draft.given("from_address") else WAITING
         review = self._panes.get("review")
         if getattr(review, "ran", None) is not None and self.board.results:
             shown = [self.board.status(s) for s in STEP_IDS]
@@ -550,7 +553,7 @@ class WizardApp(App[int], inherit_bindings=False):
         self.notify(first, severity="error" if error else "information", markup=False, timeout=6)
 
     def action_export(self) -> None:
-        from smtp_wizard.export import FORMATS
+        from smtp_wizard.formats import FORMATS
         from smtp_wizard.tui.widgets.modals import ExportScreen
 
         folder = self.export_folder

@@ -173,7 +173,7 @@ class Core:
 
     @staticmethod
     def smtp_plan(security: str, stage: str) -> tuple[str, ...]:
-        from smtp_wizard.checks.smtp import Stage, smtp_plan
+        from smtp_wizard.checks.stages import Stage, smtp_plan
 
         return smtp_plan(security, Stage(stage))
 
@@ -219,7 +219,7 @@ class Core:
     @staticmethod
     def selectors(effective: Settings) -> tuple[str, ...]:
         """The DKIM selectors the domain checks ask for: the profile's, else the preset's."""
-        from smtp_wizard.checks.run import selectors_of
+        from smtp_wizard.checks.plan import selectors_of
 
         return selectors_of(effective)
 

@@ -11,7 +11,6 @@ in an exception's message. The process then exits non-zero (see `entry.run`).
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections.abc import Iterable
 
@@ -22,6 +21,8 @@ HEADING = "smtp-wizard stopped on an unexpected error (a bug: please report it).
 
 def _variants(secret: str) -> list[str]:
     """The secret as it may appear in text: itself, escaped by repr() and by JSON."""
+    import json  # only when a report is written
+
     variants = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
     return sorted((v for v in variants if v), key=len, reverse=True)
 

@@ -76,6 +76,8 @@ class StepPane(Vertical):
         """Mounted and showing the draft. A step is mounted when it is first shown (the
         first frame mounts one step, not six); until then the app calls neither `reload`
         nor `draft_changed`, and `entered` reads everything from the draft again."""
+        self.completed = False
+        """`complete` ran: the parts drawn after the first frame are there too."""
 
     @property
     def wizard(self) -> WizardApp:
@@ -118,6 +120,20 @@ class StepPane(Vertical):
         self.built = True
         self.setup()
         self.reload()
+
+    async def complete(self) -> None:
+        """Once, after the step's first frame: mount what is not needed to draw it.
+
+        The first screen the wizard shows is drawn from `compose`, `setup` and `reload`
+        alone; what a step fills in here (a long list, say) follows one frame later. The
+        app calls this right after `build` for a step first shown later on."""
+        if self.completed:
+            return
+        self.completed = True
+        await self.fill()
+
+    async def fill(self) -> None:
+        """What `complete` mounts or fills in (nothing, unless the step says so)."""
 
     def setup(self) -> None:
         """Once, after the body is mounted and before the first `reload`."""

@@ -81,6 +81,24 @@ def mismatch(port: int, security: str) -> str | None:
 class PortPane(StepPane):
     STEP = "port"
     BUTTONS = (("Probe", "probe"), ("Discover", "discover"))
+    DEFAULT_CSS = """
+    #port-set {
+        margin-top: 1;
+    }
+    #mode-line {
+        height: 1;
+        margin-top: 1;
+    }
+    #mode-set {
+        layout: horizontal;
+        height: 1;
+        width: 1fr;
+    }
+    #mode-set > RadioButton {
+        width: auto;
+        margin-right: 2;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()

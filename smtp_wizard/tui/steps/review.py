@@ -89,39 +89,44 @@ class ReviewPane(StepPane):
         self.last_outcome: str | Text | None = None
         self._placed: int | None = None
         """Where the cursor was put after the last run (None: the user has it)."""
+        self._entering = False
+        """Shown before `fill` planned the rows: `fill` finishes what `entered` starts."""
 
     def top(self) -> Iterable[Widget]:
         yield Note(id="review-summary", classes="top")
         yield Note(id="review-changes", classes="top changes")
 
-    def body(self) -> Iterable[Widget]:
-        yield ReviewList(id="review-results", rows=grouped(self._ids()))
-        yield Note("Send a test message (optional)", id="review-send-heading", classes="subheading")
-        with Horizontal(classes="field"):
-            yield Static("To", classes="field-label")
-            yield Input(
-                id="review-to",
-                placeholder="you@example.com",
-                validators=[email_rule("The recipient")],
-                compact=True,
-            )
-            yield ActionButton("Send", name="send_test", id="review-send")
-            yield ActionButton("Transcript", name="transcript", id="review-transcript")
-        yield Note(id="review-send-message", classes="message")
-        yield Note(id="review-delivered")
-        yield Note(id="review-outcome")
-
-    def setup(self) -> None:
-        world = self.wizard.world
-        if world is not None:
-            self.set_input(self.query_one("#review-to", Input), world.recipient)
+    def lower(self) -> list[Widget]:
+        """The body: the rows, then the test send. Mounted by `fill`, a frame after the
+        step is first drawn (the summary above says the checks are starting): planning the
+        rows resolves the settings, presets included, and they are most of the screen."""
+        return [
+            ReviewList(id="review-results", rows=[]),
+            Note("Send a test message (optional)", id="review-send-heading", classes="subheading"),
+            Horizontal(
+                Static("To", classes="field-label"),
+                Input(
+                    id="review-to",
+                    placeholder="you@example.com",
+                    validators=[email_rule("The recipient")],
+                    compact=True,
+                ),
+                ActionButton("Send", name="send_test", id="review-send"),
+                ActionButton("Transcript", name="transcript", id="review-transcript"),
+                classes="field",
+            ),
+            Note(id="review-send-message", classes="message"),
+            Note(id="review-delivered"),
+            Note(id="review-outcome"),
+        ]
 
     def reload(self) -> None:
         self.ran = None
-        self._plan()
         self.show_changes()
-        self.query_one("#review-delivered", Note).say(None)
-        self.query_one("#review-outcome", Note).say(self.last_outcome)
+        if self.completed:
+            self._plan()
+            self.query_one("#review-delivered", Note).say(None)
+            self.query_one("#review-outcome", Note).say(self.last_outcome)
 
     def _ids(self, *, send: bool = False) -> list[str]:
         """Every check of the profile as it stands, in the order they are shown."""
@@ -196,10 +201,32 @@ class ReviewPane(StepPane):
         draft = self.wizard.draft
         return (tuple(sorted((k, repr(v)) for k, v in draft.edits().items())), id(draft.password))
 
+    async def fill(self) -> None:
+        await self.query_one(".body").mount_all(self.lower())
+        world = self.wizard.world
+        if world is not None:
+            self.set_input(self.query_one("#review-to", Input), world.recipient)
+        self.query_one("#review-outcome", Note).say(self.last_outcome)
+        if self._entering:
+            self._entering = False
+            self._start()
+            self._focus_rows()
+        else:
+            self._plan()
+
     def entered(self) -> None:
         # Focus restyles the list and every row: after this frame, not before it.
         self.call_after_refresh(self._focus_rows)
         self.show_changes()
+        if not self.completed:  # the first frame: the rows and the run follow (`fill`)
+            self._entering = True
+            line = Text(f"Profile {self.wizard.draft.profile}: checking every setting…")
+            self.query_one("#review-summary", Note).say(line)
+            return
+        self._start()
+
+    def _start(self) -> None:
+        """Run every check when the settings changed since the last run, else show it."""
         if self.ran != self._target():
             # Every row shows a spinner now; the checks start once this frame is out.
             self.ran = self._target()
@@ -210,6 +237,8 @@ class ReviewPane(StepPane):
             self.query_one("#review-results", ReviewList).highlight_first()
 
     def _focus_rows(self) -> None:
+        if not self.completed:
+            return  # `fill` focuses them once they are there
         if self.wizard.current == self.STEP and not isinstance(self.app.screen, ModalScreen):
             self.query_one("#review-results", ReviewList).focus()
 
@@ -222,6 +251,8 @@ class ReviewPane(StepPane):
         self.run_checks(scope=(_scope(check_id),))
 
     def run_checks(self, scope: tuple[str, ...], send_to: str | None = None) -> None:
+        if not self.completed:
+            return  # the rows are not there yet: `fill` starts the run
         effective = self.wizard.effective()
         if effective is None:
             rows = self.query_one("#review-results", ReviewList)
@@ -317,6 +348,8 @@ class ReviewPane(StepPane):
         self.action_send_test()
 
     def action_send_test(self) -> None:
+        if not self.completed:
+            return
         field = self.query_one("#review-to", Input)
         message = self.query_one("#review-send-message", Note)
         if not field.value.strip():
@@ -384,7 +417,7 @@ class ReviewPane(StepPane):
     def outcome(self, text: str | Text | None) -> None:
         """What the last save or export did (kept until the step is built to show it)."""
         self.last_outcome = text
-        if self.built:
+        if self.completed:
             line = self.query_one("#review-outcome", Note)
             line.say(text)
             if text and self.wizard.current == self.STEP:  # below the rows: bring it in view

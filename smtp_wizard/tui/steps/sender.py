@@ -107,6 +107,18 @@ def record_detail(row: RecordRow) -> Text:
 class SenderPane(StepPane):
     STEP = "sender"
     BUTTONS = (("Check again", "check_dns"),)
+    DEFAULT_CSS = """
+    #records {
+        height: auto;
+        max-height: 8;
+        overflow-x: hidden;
+    }
+    .record-detail {
+        border-left: thick $accent;
+        padding-left: 1;
+        margin-top: 1;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()

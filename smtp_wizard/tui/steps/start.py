@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from rich.text import Text
@@ -62,10 +63,14 @@ class StartPane(StepPane):
 
     def __init__(self) -> None:
         super().__init__()
-        self.presets = providers.load_providers()
         self.suggested: dict[str, str] = {}
         """Preset id -> why it is suggested (`SPF includes sendgrid.net`)."""
         self.looked_up: str | None = None
+        self._focus_list = False
+
+    @cached_property
+    def presets(self) -> dict[str, providers.Provider]:
+        return providers.load_providers()
 
     def body(self) -> Iterable[Widget]:
         world = self.wizard.world
@@ -85,11 +90,8 @@ class StartPane(StepPane):
         )
         yield Note(id="start-from-message", classes="message")
         yield Note(id="start-suggestion")
-        yield Note("Provider: ↑↓ browse, Enter to choose", id="start-provider-heading")
-        with Horizontal(id="start-providers"):
-            yield OptionList(*self._options(), id="provider-list")
-            with VerticalScroll(id="provider-detail-box"):
-                yield Static("", id="provider-detail", markup=False)
+        # The presets follow a frame later (`fill`): they are most of what this screen
+        # draws, and the question above them is what the first frame is for.
 
     @staticmethod
     def demo_text(world: Any) -> Text:
@@ -125,17 +127,42 @@ class StartPane(StepPane):
         draft = self.wizard.draft
         field = self.query_one("#start-from", Input)
         self.set_input(field, draft.get("from_address") or "")
-        self._refresh_options()
-        chosen = draft.get("provider")
+        if self.completed:
+            self._refresh_options()
+            self._highlight_chosen()
+        if field.value and self.looked_up is None:
+            self.lookup(field.value, wait=0)
+
+    async def fill(self) -> None:
+        await self.query_one(".body").mount_all(
+            [
+                Note("Provider: ↑↓ browse, Enter to choose", id="start-provider-heading"),
+                Horizontal(
+                    OptionList(*self._options(), id="provider-list"),
+                    VerticalScroll(
+                        Static("", id="provider-detail", markup=False),
+                        id="provider-detail-box",
+                    ),
+                    id="start-providers",
+                ),
+            ]
+        )
+        self._highlight_chosen()
+        if self._focus_list and self.wizard.current == self.STEP:
+            self.query_one("#provider-list", OptionList).focus()
+        self._focus_list = False
+
+    def _highlight_chosen(self) -> None:
+        chosen = self.wizard.draft.get("provider")
         listing = self.query_one("#provider-list", OptionList)
         if chosen in self.presets:
             listing.highlighted = listing.get_option_index(chosen)
         elif listing.option_count:
             listing.highlighted = 0
-        if field.value and self.looked_up is None:
-            self.lookup(field.value, wait=0)
 
     def _refresh_options(self) -> None:
+        if not self.completed:
+            return  # `fill` lists them as they are then
         chosen = self.wizard.draft.get("provider")
         listing = self.query_one("#provider-list", OptionList)
         for provider in self.presets.values():
@@ -152,8 +179,10 @@ class StartPane(StepPane):
         field = self.query_one("#start-from", Input)
         if not field.value:
             field.focus()
-        else:
+        elif self.completed:
             self.query_one("#provider-list", OptionList).focus()
+        else:  # the first frame: the list is mounted next (`fill` focuses it)
+            self._focus_list = True
 
     # -- the from address -------------------------------------------------------------------
 
@@ -171,7 +200,8 @@ class StartPane(StepPane):
 
     @on(Input.Submitted, "#start-from")
     def from_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#provider-list", OptionList).focus()
+        if self.completed:
+            self.query_one("#provider-list", OptionList).focus()
 
     def action_lookup(self) -> None:
         field = self.query_one("#start-from", Input)

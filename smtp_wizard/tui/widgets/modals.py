@@ -23,6 +23,62 @@ from smtp_wizard.tui.widgets.chrome import KeyBar
 class Dialog(ModalScreen[object]):
     """A centred box; escape closes it with None."""
 
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+    .dialog {
+        width: 66;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    .dialog-wide {
+        width: 90%;
+        height: 90%;
+    }
+    .dialog-title {
+        text-style: bold;
+        height: 1;
+    }
+    .dialog-body {
+        margin-top: 1;
+        height: auto;
+    }
+    .dialog-scroll {
+        height: 1fr;
+        margin-top: 1;
+    }
+    .dialog-subtitle {
+        text-style: bold;
+        margin-top: 1;
+    }
+    .dialog-snippet {
+        width: 90%;
+    }
+    #snippet {
+        height: auto;
+        max-height: 20;
+        background: $background;
+    }
+    .dialog-buttons {
+        height: 1;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    .dialog-buttons > ActionButton {
+        margin-left: 1;
+        min-width: 6;
+    }
+    #profile-list {
+        height: auto;
+        max-height: 8;
+        margin-top: 1;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="close-dialog")]
 
     def action_close(self) -> None:

@@ -21,7 +21,6 @@ from textual.reactive import reactive
 from textual.widgets import ListItem, ListView
 
 from smtp_wizard.checks.model import CheckResult, Status
-from smtp_wizard.render import wrap
 from smtp_wizard.tui.core import label
 from smtp_wizard.tui.state import GLYPHS, WAITING, key_of
 
@@ -121,6 +120,8 @@ class ResultItem(ListItem):
         row = self.row
         if row.heading:
             return [Text(row.name or "", style=self._style("result--heading"))]
+        from smtp_wizard.render import wrap  # the rows are drawn after the first frame
+
         width = max(width, INDENT + 10)
         status = "running" if row.running else (row.result.status if row.result else None)
         glyph_style = self._style(f"result--{status}") if status else Style()
@@ -165,6 +166,43 @@ class ResultList(ListView):
     `show(result)` fills a row as soon as its result exists; `done()` marks what never came.
     """
 
+    DEFAULT_CSS = """
+    ResultList {
+        height: auto;
+        overflow-y: hidden;
+        margin-top: 1;
+        background: $surface;
+    }
+    ResultList > ResultItem {
+        height: auto;
+    }
+    ResultList > .result--pass {
+        color: $text-success;
+    }
+    ResultList > .result--warn {
+        color: $text-warning;
+    }
+    ResultList > .result--fail {
+        color: $text-error;
+        text-style: bold;
+    }
+    ResultList > .result--skip {
+        color: $text-muted;
+    }
+    ResultList > .result--running {
+        color: $accent;
+    }
+    ResultList > .result--detail {
+        color: $text-muted;
+    }
+    ResultList > .result--heading {
+        text-style: bold;
+    }
+    ResultList > .result-heading {
+        height: 1;
+        margin-top: 1;
+    }
+    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "result--pass",
         "result--warn",
